@@ -1,0 +1,3 @@
+from ...core.errors import ComputeTargetException
+
+__all__ = ["ComputeTargetException"]

@@ -1,0 +1,3 @@
+from ...core.conda_dependencies import CondaDependencies
+
+__all__ = ["CondaDependencies"]

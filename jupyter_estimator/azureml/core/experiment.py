@@ -1,0 +1,3 @@
+from ...client.experiment import Experiment
+
+__all__ = ["Experiment"]

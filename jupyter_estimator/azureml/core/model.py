@@ -1,0 +1,3 @@
+from ...client.model import Model
+
+__all__ = ["Model"]

@@ -1,0 +1,3 @@
+from ...core.script_run_config import ScriptRunConfig
+
+__all__ = ["ScriptRunConfig"]

@@ -1,0 +1,3 @@
+from ...client.workspace import Workspace
+
+__all__ = ["Workspace"]

@@ -1,0 +1,3 @@
+from ...core.estimator import SKLearn
+
+__all__ = ["SKLearn"]

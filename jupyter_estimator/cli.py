@@ -1,0 +1,189 @@
+"""`jupyter estimator …`: submit, list, follow, cancel and download runs from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .core.errors import EstimatorError
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    result = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"{option}: expected KEY=VALUE, got {item!r}")
+        result[key] = value
+    return result
+
+
+def _workspace(args: argparse.Namespace):
+    from .client.workspace import Workspace
+    return Workspace(path=args.workspace) if args.workspace else Workspace()
+
+
+def _run(args: argparse.Namespace):
+    from .tracking.run import Run
+    return Run.get(_workspace(args), args.run_id)
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from .client.experiment import Experiment
+    from .core.estimator import Estimator
+    source = Path(args.source_directory or ".")
+    script_params: dict[str, Any] = {}
+    for key, value in _pairs(args.param, "--param").items():
+        script_params[key if key.startswith("-") else f"--{key}"] = value
+    estimator = Estimator(str(source), entry_script=args.script, compute_target=args.target,
+                          script_params=script_params or None, pip_packages=args.pip or None,
+                          conda_packages=args.conda or None, pip_requirements_file=args.requirements,
+                          user_managed=args.user_managed, environment_variables=_pairs(args.env, "--env") or None,
+                          max_run_duration_seconds=args.max_run_duration)
+    experiment = Experiment(_workspace(args), args.experiment or source.absolute().name.replace(" ", "-") or "default")
+    config = estimator._as_script_run_config()
+    config.arguments += list(args.script_args)
+    run = experiment.submit(config, tags=_pairs(args.tag, "--tag") or None)
+    print(f"Submitted {run.id} (experiment {experiment.name}, workspace {experiment.workspace.path})")
+    if args.detach:
+        return 0
+    details = run.wait_for_completion(show_output=True, raise_on_error=False)
+    print(f"Status: {details['status']}")
+    return 0 if details["status"] == "Completed" else 1
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    from .runner.reconcile import reconcile_all
+    reconcile_all(workspace.store)
+    rows = workspace.store.index.list_runs(experiment_name=args.experiment, status=args.status,
+                                           tags=_pairs(args.tag, "--tag") or None, limit=args.limit,
+                                           top_level_only=not args.all)
+    if args.json:
+        print(json.dumps([dict(row) for row in rows], indent=1, default=str))
+        return 0
+    print(f"{'RUN ID':<48} {'EXPERIMENT':<20} {'STATUS':<15} {'CREATED':<19} DURATION")
+    for row in rows:
+        created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["created_time"]))
+        end = row["end_time"] or (time.time() if row["start_time"] else None)
+        duration = f"{end - row['start_time']:.1f}s" if row["start_time"] and end else "-"
+        print(f"{row['run_id']:<48} {row['experiment_name']:<20} {row['status']:<15} {created:<19} {duration}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    run = _run(args)
+    details = run.get_details()
+    details["tags"] = run.get_tags()
+    details["metrics"] = run.get_metrics()
+    details["files"] = run.get_file_names()
+    print(json.dumps(details, indent=1, default=str))
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    run = _run(args)
+    if args.follow:
+        details = run.wait_for_completion(show_output=True, raise_on_error=False)
+        return 0 if details["status"] == "Completed" else 1
+    path = Path(run.path) / "user_logs" / "std_log.txt"
+    if path.exists():
+        sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    run = _run(args)
+    if run.cancel():
+        print(f"Cancel requested for {run.id}")
+        return 0
+    print(f"{run.id} is already {run.get_status()}; nothing to cancel")
+    return 1
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    run = _run(args)
+    for path in run.download_files(prefix=args.prefix, output_directory=args.output):
+        print(path)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .client.model import Model
+    models = Model.list(_workspace(args), name=args.name)
+    print(f"{'NAME':<32} {'VERSION':>7}  {'RUN':<48} TAGS")
+    for model in models:
+        print(f"{model.name:<32} {model.version:>7}  {model.run_id or '-':<48} {json.dumps(model.tags)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jupyter estimator", description=__doc__)
+    parser.add_argument("--workspace", help="workspace folder (default: $JUPYTER_ESTIMATOR_HOME or the Jupyter data dir)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    submit = commands.add_parser("submit", help="submit a script and stream its output")
+    submit.add_argument("script", help="entry script, relative to --source-directory")
+    submit.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script (after --)")
+    submit.add_argument("-d", "--source-directory", help="folder to snapshot (default: .)")
+    submit.add_argument("-e", "--experiment", help="experiment name (default: the folder's name)")
+    submit.add_argument("-t", "--target", default="local", help="compute target (default: local)")
+    submit.add_argument("-p", "--param", action="append", help="script parameter KEY=VALUE (repeatable)")
+    submit.add_argument("--pip", action="append", help="pip package (repeatable)")
+    submit.add_argument("--conda", action="append", help="conda package (repeatable)")
+    submit.add_argument("--requirements", help="pip requirements file, relative to the source directory")
+    submit.add_argument("--user-managed", action="store_true", help="run with this Python as it is")
+    submit.add_argument("--env", action="append", help="environment variable KEY=VALUE (repeatable)")
+    submit.add_argument("--tag", action="append", help="tag KEY=VALUE (repeatable)")
+    submit.add_argument("--max-run-duration", type=int, help="seconds before the run is stopped")
+    submit.add_argument("--detach", action="store_true", help="return after submitting")
+    submit.set_defaults(func=cmd_submit)
+
+    runs = commands.add_parser("runs", help="list runs, newest first")
+    runs.add_argument("-e", "--experiment")
+    runs.add_argument("--status")
+    runs.add_argument("--tag", action="append")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--all", action="store_true", help="include child runs")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(func=cmd_runs)
+
+    for name, func, text in (("show", cmd_show, "details, metrics and files of a run"),
+                             ("cancel", cmd_cancel, "cancel a run")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("run_id")
+        sub.set_defaults(func=func)
+    logs = commands.add_parser("logs", help="print a run's log")
+    logs.add_argument("run_id")
+    logs.add_argument("-f", "--follow", action="store_true", help="stream until the run ends")
+    logs.set_defaults(func=cmd_logs)
+    download = commands.add_parser("download", help="download a run's files")
+    download.add_argument("run_id")
+    download.add_argument("--prefix", help="only files under this prefix, e.g. outputs/")
+    download.add_argument("-o", "--output", default=".", help="destination folder")
+    download.set_defaults(func=cmd_download)
+    models = commands.add_parser("models", help="list registered models")
+    models.add_argument("name", nargs="?")
+    models.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "script_args", None) and args.script_args[:1] == ["--"]:
+        args.script_args = args.script_args[1:]
+    try:
+        return args.func(args)
+    except EstimatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

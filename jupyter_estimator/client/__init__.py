@@ -1,0 +1,1 @@
+"""Objects a user holds: Workspace, Experiment, Model, compute targets, and submission."""

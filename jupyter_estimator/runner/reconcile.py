@@ -1,0 +1,66 @@
+"""Bring recorded state back in line with reality after crashes.
+
+A run in a non-terminal state must have a living owner: the detached supervisor of a submitted
+run, or the process that started an interactive run. When that owner is gone, the run is marked
+Failed with the reason, and a training process group it left behind is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from ..core.status import RunStatus, is_terminal
+from ..store.workspace_store import WorkspaceStore
+from .liveness import is_alive
+
+# A submission writes status.json before its supervisor has recorded itself; give it this long.
+LAUNCH_GRACE_SECONDS = 60.0
+
+
+def reconcile_run(store: WorkspaceStore, run_id: str) -> dict:
+    folder = store.run_folder(run_id)
+    record = folder.read_status()
+    if is_terminal(record.get("status", RunStatus.NOT_STARTED)):
+        return record
+    owner_key = "supervisor" if "supervisor" in record else "owner" if "owner" in record else None
+    if owner_key is None:
+        created = record.get("created_time") or 0
+        if time.time() - created < LAUNCH_GRACE_SECONDS or record.get("run_type") == "detached-child":
+            return record
+        reason = "no process ever took charge of this run (its launch failed)"
+    else:
+        owner = record[owner_key]
+        if is_alive(owner.get("pid"), owner.get("start_ticks")):
+            return record
+        what = "its supervisor" if owner_key == "supervisor" else "the process that started it"
+        reason = f"{what} (pid {owner.get('pid')}) is gone, and the run did not reach a final status"
+    _stop_orphan(record.get("process"))
+    updated = store.transition(run_id, RunStatus.FAILED,
+                               error={"code": "OwnerLost", "message": f"Run {run_id} was marked Failed: {reason}."})
+    return updated or folder.read_status()
+
+
+def reconcile_all(store: WorkspaceStore) -> list[str]:
+    """Reconcile every run the index believes unfinished; returns the ids that were changed."""
+    changed = []
+    for row in store.index.non_terminal_runs():
+        try:
+            before = store.run_folder(row["run_id"]).read_status().get("status")
+            after = reconcile_run(store, row["run_id"]).get("status")
+        except Exception:  # a damaged folder must not stop the others
+            continue
+        if after != before or after != row["status"]:
+            store.index.update_run(row["run_id"], status=after)
+            changed.append(row["run_id"])
+    return changed
+
+
+def _stop_orphan(process: dict | None) -> None:
+    if not process or not is_alive(process.get("pid"), process.get("start_ticks")):
+        return
+    try:
+        os.killpg(process["pgid"], signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, KeyError):
+        pass

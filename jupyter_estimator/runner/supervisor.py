@@ -1,0 +1,289 @@
+"""The detached supervisor of one run: `python -m jupyter_estimator.runner.supervisor <home> <run_id>`.
+
+It runs in its own session (not a child of the kernel, CLI or server that submitted), waits for a
+slot, prepares the environment, starts the script in its own process group, frames its output
+into whole lines in user_logs/std_log.txt, enforces max_run_duration_seconds, acts on cancel
+requests, and records every status transition. Standard library only, so it starts fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import EnvironmentBuildError
+from ..core.status import RunStatus
+from ..store.workspace_store import WorkspaceStore
+from ..tracking import context, metrics_view
+from . import slots
+from .environments import ensure_environment
+from .liveness import identity, process_start_ticks
+
+POLL_SECONDS = 0.05
+_VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
+
+
+class Supervisor:
+    def __init__(self, home: str, run_id: str) -> None:
+        self.store = WorkspaceStore(Path(home))
+        self.run_id = run_id
+        self.folder = self.store.run_folder(run_id)
+        self.spec: dict[str, Any] = self.folder.read_spec()
+        self.settings = self.store.settings()
+        self._status_mtime = 0.0
+        self.cancel_reason: str | None = None
+        self.timed_out = False
+
+    # status helpers -----------------------------------------------------------------------------
+    def move(self, status: str, **fields: Any) -> bool:
+        return self.store.transition(self.run_id, status, **fields) is not None
+
+    def cancel_requested(self) -> bool:
+        """Cheap to call often: re-reads status.json only when its mtime changed."""
+        try:
+            mtime = self.folder.status_path.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if mtime != self._status_mtime:
+            self._status_mtime = mtime
+            if self.folder.read_status().get("status") == RunStatus.CANCEL_REQUESTED:
+                self.cancel_reason = "canceled"
+        return self.cancel_reason is not None
+
+    # the run ------------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.folder.update_status_fields(supervisor=identity())
+        slot = self.wait_for_slot()
+        if slot is None:
+            self.move(RunStatus.CANCELED)
+            return
+        try:
+            if not self.move(RunStatus.PREPARING):
+                return self.finish_canceled_early()
+            interpreter = self.prepare()
+            if interpreter is None:
+                return
+            if self.cancel_requested() or not self.move(RunStatus.STARTING):
+                return self.finish_canceled_early()
+            self.execute(interpreter)
+        finally:
+            if hasattr(slot, "close"):
+                slot.close()
+
+    def wait_for_slot(self) -> Any:
+        limit = self.settings.get("max_concurrent_runs")
+        handle = slots.try_acquire(self.store.root / "slots", limit)
+        if handle is not None:
+            return handle
+        self.move(RunStatus.QUEUED, details=f"Waiting for one of {limit} run slots (max_concurrent_runs).")
+        while handle is None:
+            if self.cancel_requested():
+                return None
+            time.sleep(0.2)
+            handle = slots.try_acquire(self.store.root / "slots", limit)
+        return handle
+
+    def finish_canceled_early(self) -> None:
+        self.move(RunStatus.CANCELED)
+
+    def prepare(self) -> str | None:
+        log_path = self.folder.system_logs_dir / "20_environment_build.txt"
+        with open(log_path, "a", encoding="utf-8") as log:
+            try:
+                return ensure_environment(self.store, self.spec["environment"], log, self.spec["environment_hash"])
+            except EnvironmentBuildError as exc:
+                log.write(f"\n{exc}\n")
+                self.move(RunStatus.FAILED, error={"code": "EnvironmentBuildFailed", "message": str(exc)})
+                return None
+
+    def child_environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONSTARTUP"):
+            env.pop(name, None)
+        if not self.spec["environment"]["user_managed"]:
+            env["PYTHONPATH"] = str(runtime_shim(self.store.root))
+        else:
+            env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # the submitter's own package location
+        env.update(self.spec["environment"].get("environment_variables", {}))
+        env.update(self.spec.get("environment_variables", {}))
+        env.update(context.run_environment(
+            str(self.store.root), self.run_id, self.spec["experiment"], self.spec["workspace_name"],
+            str(self.folder.outputs_dir), self.spec["target"], self.spec.get("framework", "Python"),
+            self.spec.get("communicator", "None")))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def command(self, interpreter: str, env: dict[str, str]) -> list[str]:
+        if self.spec.get("command"):
+            argv = list(self.spec["command"])
+            if argv and argv[0] in ("python", "python3"):
+                argv[0] = interpreter
+        else:
+            argv = [interpreter, self.spec["script"], *self.spec["arguments"]]
+        # AML expands $VAR in arguments on the node; do it ourselves, with no shell involved.
+        return [_VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), arg) for arg in argv]
+
+    def execute(self, interpreter: str) -> None:
+        env = self.child_environment()
+        argv = self.command(interpreter, env)
+        try:
+            process = subprocess.Popen(argv, cwd=self.folder.snapshot_dir, env=env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as exc:
+            self.move(RunStatus.FAILED, error={"code": "LaunchFailed", "message": f"Could not start {argv[0]}: {exc}"})
+            return
+        self.folder.update_status_fields(process={"pid": process.pid, "pgid": process.pid,
+                                                  "start_ticks": process_start_ticks(process.pid)},
+                                         command=argv)
+        self.move(RunStatus.RUNNING)
+        self.pump(process)
+        self.finalize(process.returncode)
+
+    def pump(self, process: subprocess.Popen) -> None:
+        """Copy stdout/stderr into std_log.txt whole lines at a time until the process and its pipes close."""
+        deadline = None
+        duration = self.spec.get("max_run_duration_seconds")
+        if duration:
+            deadline = time.monotonic() + duration
+        selector = selectors.DefaultSelector()
+        partial: dict[int, bytes] = {}
+        for stream in (process.stdout, process.stderr):
+            os.set_blocking(stream.fileno(), False)
+            selector.register(stream, selectors.EVENT_READ)
+            partial[stream.fileno()] = b""
+        kill_at = None
+        drain_until = None  # the script exited but something it started still holds the pipes
+        with open(self.folder.std_log, "ab") as log:
+            while selector.get_map():
+                for key, _ in selector.select(timeout=POLL_SECONDS):
+                    fd = key.fileobj.fileno()
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        if partial[fd]:
+                            log.write(partial[fd] + b"\n")
+                            partial[fd] = b""
+                        continue
+                    data = partial[fd] + chunk
+                    cut = data.rfind(b"\n") + 1
+                    if cut:
+                        log.write(data[:cut])
+                    partial[fd] = data[cut:]
+                log.flush()
+                if kill_at is None and (self.cancel_requested() or (deadline and time.monotonic() > deadline)):
+                    if not self.cancel_reason:
+                        self.timed_out, self.cancel_reason = True, "timeout"
+                    kill_at = time.monotonic() + float(self.settings.get("cancel_grace_seconds", 10))
+                    _signal_group(process.pid, signal.SIGTERM)
+                elif kill_at is not None and time.monotonic() > kill_at:
+                    _signal_group(process.pid, signal.SIGKILL)
+                    kill_at = float("inf")
+                if process.poll() is not None:
+                    if kill_at is not None:
+                        _signal_group(process.pid, signal.SIGKILL)  # leave no grandchild holding the pipes
+                    elif drain_until is None:
+                        drain_until = time.monotonic() + 2.0
+                    elif time.monotonic() > drain_until:
+                        _signal_group(process.pid, signal.SIGKILL)
+                        drain_until = float("inf")
+        process.wait()
+
+    def finalize(self, returncode: int) -> None:
+        self.move(RunStatus.FINALIZING)
+        fields: dict[str, Any] = {"exit_code": returncode}
+        if returncode < 0:
+            fields["signal"] = signal.Signals(-returncode).name
+        try:
+            records = metrics_view.iter_records(self.folder.metrics_dir / "metrics.jsonl")
+            self.store.index.replace_metric_summary(self.run_id, metrics_view.summary(records))
+        except Exception as exc:  # a damaged metrics file must not hide the run's result
+            fields["warnings"] = [f"metrics summary skipped: {exc}"]
+        request = _read_request(self.folder.status_request_path)
+        if self.cancel_reason == "canceled":
+            self.move(RunStatus.CANCELED, **fields)
+        elif self.timed_out:
+            limit = self.spec.get("max_run_duration_seconds")
+            self.move(RunStatus.FAILED, error={"code": "MaxRunDurationExceeded",
+                                               "message": f"The run exceeded max_run_duration_seconds={limit} and was stopped."}, **fields)
+        elif returncode != 0:
+            self.move(RunStatus.FAILED, error={"code": "UserError", "message": _failure_message(self.folder.std_log, returncode)}, **fields)
+        elif request and request.get("status") == RunStatus.FAILED:
+            self.move(RunStatus.FAILED, error=request.get("error"), **fields)
+        else:
+            self.move(RunStatus.COMPLETED, **fields)
+
+
+def runtime_shim(home: Path) -> Path:
+    """A folder holding only a link to this package, put on PYTHONPATH so `import jupyter_estimator` works in
+    any environment the runner builds without exposing the submitter's other packages."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(str(package).encode()).hexdigest()[:12]
+    shim = home / "runtime" / f"shim-{digest}"
+    link = shim / "jupyter_estimator"
+    if not link.exists():
+        shim.mkdir(parents=True, exist_ok=True)
+        temporary = shim / f".link-{os.getpid()}"
+        os.symlink(package, temporary)
+        os.replace(temporary, link)
+    return shim
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read_request(path: Path) -> dict | None:
+    import json
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _failure_message(std_log: Path, returncode: int) -> str:
+    """The script's exception line (last line of its traceback) when there is one, else the exit code."""
+    how = f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit code {returncode}"
+    try:
+        with open(std_log, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(std_log) - 16384))
+            tail = handle.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        tail = []
+    if any(line.startswith("Traceback") for line in tail):
+        last = next((line for line in reversed(tail) if line.strip() and not line.startswith(" ")), "")
+        return f"{last} (the script ended with {how}; see user_logs/std_log.txt for the traceback)"
+    return f"The script ended with {how}."
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m jupyter_estimator.runner.supervisor <workspace> <run_id>", file=sys.stderr)
+        return 2
+    supervisor = Supervisor(args[0], args[1])
+    try:
+        supervisor.run()
+    except BaseException as exc:  # record, never leave a run hanging in a live state
+        traceback.print_exc()
+        supervisor.move(RunStatus.FAILED, error={"code": "SupervisorError", "message": f"{type(exc).__name__}: {exc}"})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

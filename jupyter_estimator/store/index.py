@@ -1,0 +1,218 @@
+"""Queries over the workspace index (runs, experiments, tags, properties, summary metrics).
+
+The index is a mirror for fast listing: run folders stay the source of truth for status,
+logs, metrics and files. Models, environments and compute targets live here alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..core.errors import invalid
+from .db import connect, write_transaction
+
+_connections: dict[str, tuple[sqlite3.Connection, threading.RLock]] = {}
+_connections_lock = threading.Lock()
+
+
+def _shared_connection(path: Path) -> tuple[sqlite3.Connection, threading.RLock]:
+    key = str(path)
+    with _connections_lock:
+        if key not in _connections:
+            _connections[key] = (connect(path), threading.RLock())
+        return _connections[key]
+
+
+def reset_connections() -> None:
+    """Forget cached connections (after fork, or in tests that delete workspaces)."""
+    with _connections_lock:
+        for conn, _ in _connections.values():
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        _connections.clear()
+
+
+class Index:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn, self.lock = _shared_connection(path)
+
+    def read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def write(self):  # noqa: ANN201 - context manager
+        return _LockedTransaction(self)
+
+    # experiments --------------------------------------------------------------------------------
+    def experiment_id(self, name: str, create: bool = True) -> int | None:
+        rows = self.read("SELECT id FROM experiments WHERE name = ?", (name,))
+        if rows or not create:
+            return rows[0]["id"] if rows else None
+        with self.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO experiments(name, created_time) VALUES (?, ?)", (name, time.time()))
+            return conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()["id"]
+
+    def experiments(self) -> list[sqlite3.Row]:
+        return self.read("SELECT * FROM experiments ORDER BY name")
+
+    def experiment_row(self, name: str) -> sqlite3.Row | None:
+        rows = self.read("SELECT * FROM experiments WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def set_experiment_field(self, name: str, field: str, value: Any) -> None:
+        assert field in {"tags", "archived_time"}
+        with self.write() as conn:
+            conn.execute(f"UPDATE experiments SET {field} = ? WHERE name = ?", (value, name))
+
+    # runs ---------------------------------------------------------------------------------------
+    def insert_run(self, row: Mapping[str, Any], tags: Mapping[str, Any] | None = None,
+                   properties: Mapping[str, Any] | None = None) -> int:
+        """Insert a run with its tags and properties in one transaction; returns its run number."""
+        with self.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO experiments(name, created_time) VALUES (?, ?)",
+                         (row["experiment_name"], time.time()))
+            experiment_id = conn.execute("SELECT id FROM experiments WHERE name = ?",
+                                         (row["experiment_name"],)).fetchone()["id"]
+            number = conn.execute("SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE experiment_id = ?",
+                                  (experiment_id,)).fetchone()[0]
+            conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, parent_run_id, run_number, run_type, status, target,"
+                " display_name, description, created_time, start_time, end_time, submitted_by, snapshot_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (row["run_id"], experiment_id, row.get("parent_run_id"), number, row.get("run_type"), row["status"],
+                 row.get("target"), row.get("display_name"), row.get("description"), row["created_time"],
+                 row.get("start_time"), row.get("end_time"), row.get("submitted_by"), row.get("snapshot_id")),
+            )
+            for key, value in (tags or {}).items():
+                conn.execute("INSERT OR REPLACE INTO run_tags VALUES (?,?,?)", (row["run_id"], key, value))
+            for key, value in (properties or {}).items():
+                conn.execute("INSERT OR REPLACE INTO run_properties VALUES (?,?,?)", (row["run_id"], key, value))
+            return number
+
+    def run_row(self, run_id: str) -> sqlite3.Row | None:
+        rows = self.read(
+            "SELECT r.*, e.name AS experiment_name FROM runs r JOIN experiments e ON e.id = r.experiment_id"
+            " WHERE r.run_id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        allowed = {"status", "start_time", "end_time", "display_name", "description", "target"}
+        unknown = set(fields) - allowed
+        assert not unknown, unknown
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.write() as conn:
+            conn.execute(f"UPDATE runs SET {assignments} WHERE run_id = ?", (*fields.values(), run_id))
+
+    def delete_run(self, run_id: str) -> None:
+        with self.write() as conn:
+            for table in ("run_tags", "run_properties", "run_metrics_latest", "runs"):
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+
+    def non_terminal_runs(self) -> list[sqlite3.Row]:
+        return self.read("SELECT run_id FROM runs WHERE status NOT IN ('Completed', 'Failed', 'Canceled')")
+
+    def list_runs(self, *, experiment_name: str | None = None, parent_run_id: str | None = None,
+                  top_level_only: bool = True, tags: Any = None, properties: Any = None, run_type: str | None = None,
+                  status: str | None = None, limit: int = 100, offset: int = 0) -> list[sqlite3.Row]:
+        """One page of runs, newest first. tags/properties: a key (present) or a dict (key = value)."""
+        where, params = [], []
+        if experiment_name is not None:
+            where.append("r.experiment_id = (SELECT id FROM experiments WHERE name = ?)")
+            params.append(experiment_name)
+        if parent_run_id is not None:
+            where.append("r.parent_run_id = ?")
+            params.append(parent_run_id)
+        elif top_level_only:
+            where.append("r.parent_run_id IS NULL")
+        if run_type is not None:
+            where.append("r.run_type = ?")
+            params.append(run_type)
+        if status is not None:
+            where.append("r.status = ?")
+            params.append(status)
+        for table, spec, field in (("run_tags", tags, "tags"), ("run_properties", properties, "properties")):
+            for key, value in _key_filters(spec, field):
+                if value is None:
+                    where.append(f"EXISTS (SELECT 1 FROM {table} t WHERE t.run_id = r.run_id AND t.key = ?)")
+                    params.append(key)
+                else:
+                    where.append(f"EXISTS (SELECT 1 FROM {table} t WHERE t.run_id = r.run_id AND t.key = ? AND t.value = ?)")
+                    params.extend([key, str(value)])
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        return self.read(
+            "SELECT r.*, e.name AS experiment_name FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+            f"{clause} ORDER BY r.created_time DESC, r.run_id DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+
+    # tags and properties ------------------------------------------------------------------------
+    def key_values(self, table: str, run_id: str) -> dict[str, Any]:
+        assert table in {"run_tags", "run_properties"}
+        return {row["key"]: row["value"] for row in self.read(f"SELECT key, value FROM {table} WHERE run_id = ? ORDER BY key", (run_id,))}
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        with self.write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO run_tags VALUES (?,?,?)", [(run_id, k, v) for k, v in tags.items()])
+
+    def remove_tags(self, run_id: str, keys: Iterable[str]) -> None:
+        with self.write() as conn:
+            conn.executemany("DELETE FROM run_tags WHERE run_id = ? AND key = ?", [(run_id, k) for k in keys])
+
+    def add_properties(self, run_id: str, properties: Mapping[str, Any]) -> None:
+        """Properties are immutable: re-adding a key with another value is refused, nothing written."""
+        with self.write() as conn:
+            for key, value in properties.items():
+                row = conn.execute("SELECT value FROM run_properties WHERE run_id = ? AND key = ?", (run_id, key)).fetchone()
+                if row is not None and row["value"] != value:
+                    raise invalid(f"properties[{key!r}]", value,
+                                  f"properties are immutable and this run already has {key!r} = {row['value']!r}",
+                                  "use a new key, or tags for values that change")
+            conn.executemany("INSERT OR IGNORE INTO run_properties VALUES (?,?,?)",
+                             [(run_id, k, v) for k, v in properties.items()])
+
+    # metrics summary ----------------------------------------------------------------------------
+    def replace_metric_summary(self, run_id: str, summary: Mapping[str, tuple[Any, Any, int]]) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM run_metrics_latest WHERE run_id = ?", (run_id,))
+            conn.executemany("INSERT INTO run_metrics_latest VALUES (?,?,?,?,?)",
+                             [(run_id, name, json.dumps(value, default=str), step, count)
+                              for name, (value, step, count) in summary.items()])
+
+
+class _LockedTransaction:
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._inner = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.index.lock.acquire()
+        try:
+            self._inner = write_transaction(self.index.conn)
+            return self._inner.__enter__()
+        except BaseException:
+            self.index.lock.release()
+            raise
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        try:
+            return self._inner.__exit__(*exc)
+        finally:
+            self.index.lock.release()
+
+
+def _key_filters(spec: Any, field: str) -> list[tuple[str, Any]]:
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        return [(spec, None)]
+    if isinstance(spec, Mapping):
+        return [(str(k), v) for k, v in spec.items()]
+    raise invalid(field, spec, "must be a key (str) or a dict of key: value", f"pass {field}='key' or {field}={{'key': 'value'}}")

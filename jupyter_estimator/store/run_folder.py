@@ -1,0 +1,131 @@
+"""One run's folder: its layout, its status file and the lock that serialises status changes.
+
+status.json is the truth for a run's status; the index mirrors it for listing. Any process may
+move a run (the supervisor, a client cancelling, an in-process run completing), so transitions
+take an exclusive flock and check legality against the state on disk, never a cached one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..core.status import RunStatus, can_transition
+from .files import read_json, write_json_atomic
+
+# Top-level names in a run folder that belong to the system, not to the run's artifacts.
+RESERVED_NAMES = frozenset({"run.json", "status.json", "snapshot", "metrics", "meta.jsonl", ".status.lock",
+                            "supervisor.log", "status_request.json"})
+LOG_DIRS = ("user_logs", "azureml-logs")
+
+
+class RunFolder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    # layout -------------------------------------------------------------------------------------
+    @property
+    def spec_path(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / "status.json"
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.path / "snapshot"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.path / "outputs"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def user_logs_dir(self) -> Path:
+        return self.path / "user_logs"
+
+    @property
+    def system_logs_dir(self) -> Path:
+        return self.path / "azureml-logs"
+
+    @property
+    def std_log(self) -> Path:
+        return self.user_logs_dir / "std_log.txt"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.path / "metrics"
+
+    @property
+    def meta_log(self) -> Path:
+        return self.path / "meta.jsonl"
+
+    @property
+    def status_request_path(self) -> Path:
+        return self.path / "status_request.json"
+
+    def create_layout(self) -> None:
+        for folder in (self.outputs_dir, self.logs_dir, self.user_logs_dir, self.system_logs_dir, self.metrics_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def exists(self) -> bool:
+        return self.spec_path.exists()
+
+    # spec and status ----------------------------------------------------------------------------
+    def read_spec(self) -> dict[str, Any]:
+        return read_json(self.spec_path, {})
+
+    def read_status(self) -> dict[str, Any]:
+        return read_json(self.status_path, {}) or {"status": RunStatus.NOT_STARTED}
+
+    @contextlib.contextmanager
+    def _status_lock(self) -> Iterator[None]:
+        with open(self.path / ".status.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def transition(self, new_status: str, **fields: Any) -> dict[str, Any] | None:
+        """Move to `new_status` if legal from the status on disk; returns the new record, or None if refused."""
+        with self._status_lock():
+            record = self.read_status()
+            if not can_transition(record.get("status", RunStatus.NOT_STARTED), new_status):
+                return None
+            now = time.time()
+            record["status"] = new_status
+            record.setdefault("history", []).append([new_status, now])
+            if new_status == RunStatus.RUNNING and "start_time" not in record:
+                record["start_time"] = now
+            if new_status in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED):
+                record["end_time"] = now
+            record.update(fields)
+            write_json_atomic(self.status_path, record)
+            return record
+
+    def update_status_fields(self, **fields: Any) -> dict[str, Any]:
+        """Record handles (pids, exit codes) without changing the status."""
+        with self._status_lock():
+            record = self.read_status()
+            record.update(fields)
+            write_json_atomic(self.status_path, record)
+            return record
+
+    def write_initial_status(self, record: dict[str, Any]) -> None:
+        write_json_atomic(self.status_path, record)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, 0o700)
+    return path

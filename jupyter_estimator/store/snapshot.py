@@ -1,0 +1,182 @@
+"""Content-addressed snapshots of a source directory.
+
+Files are stored once as blobs named by their SHA-256; a snapshot is a manifest of
+(path, blob, executable). A per-source stat cache (size, mtime, inode → digest) means an
+unchanged tree is re-snapshotted without reading a byte, and a run's copy is made of hard links
+to the blobs, so submitting a large unchanged project costs milliseconds and no disk.
+Ignore rules: `.amlignore` if present, else `.gitignore` (gitwildmatch via pathspec), plus defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import uuid
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import SnapshotException, invalid
+from .files import read_json, write_json_atomic
+
+DEFAULT_IGNORES = [".git/", ".ipynb_checkpoints/", "__pycache__/", ".azureml/", "azureml-logs/", "azureml-setup/",
+                   "/outputs/", ".amlignore.lock"]
+WARN_BYTES = 300 * 1024 * 1024
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    snapshot_id: str
+    file_count: int
+    total_bytes: int
+
+
+class SnapshotStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.blobs = root / "blobs"
+        self.manifests = root / "manifests"
+        self.statcache = root / "statcache"
+        for folder in (self.blobs, self.manifests, self.statcache):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    # taking -------------------------------------------------------------------------------------
+    def take(self, source_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SnapshotResult:
+        source_dir = Path(source_dir).absolute()
+        if not source_dir.is_dir():
+            raise invalid("source_directory", str(source_dir), "is not a directory",
+                          "pass the folder that holds your training script")
+        cache_path = self.statcache / (hashlib.sha256(str(source_dir).encode()).hexdigest()[:32] + ".json")
+        cache: dict[str, list] = read_json(cache_path, {}) or {}
+        new_cache: dict[str, list] = {}
+        entries: list[list] = []
+        total = 0
+        for relative, full, st in _walk(source_dir):
+            total += st.st_size
+            if total > max_bytes:
+                raise SnapshotException(
+                    f"source_directory: the snapshot of {source_dir} exceeds {max_bytes / 2**20:.0f} MiB. "
+                    "Fix: list large data or outputs in an .amlignore (or .gitignore) file there, "
+                    "or pass snapshot limits explicitly.", field="source_directory")
+            key = [st.st_size, st.st_mtime_ns, st.st_ino]
+            cached = cache.get(relative)
+            if cached is not None and cached[:3] == key and self._blob_path(cached[3]).exists():
+                digest = cached[3]
+            else:
+                digest = self._store_blob(full)
+            new_cache[relative] = [*key, digest]
+            entries.append([relative, digest, st.st_size, bool(st.st_mode & stat.S_IXUSR)])
+        if total > WARN_BYTES:
+            warnings.warn(f"The snapshot of {source_dir} is {total / 2**20:.0f} MiB; list data folders in .amlignore "
+                          "to keep submissions fast.", stacklevel=3)
+        entries.sort()
+        manifest_bytes = json.dumps(entries, separators=(",", ":")).encode()
+        snapshot_id = str(uuid.UUID(hashlib.sha256(manifest_bytes).hexdigest()[:32]))
+        manifest_path = self.manifests / f"{snapshot_id}.json"
+        if not manifest_path.exists():
+            write_json_atomic(manifest_path, {"source_directory": str(source_dir), "files": entries})
+        if new_cache != cache:
+            write_json_atomic(cache_path, new_cache)
+        return SnapshotResult(snapshot_id, len(entries), total)
+
+    def _blob_path(self, digest: str) -> Path:
+        return self.blobs / digest[:2] / digest
+
+    def _store_blob(self, source: Path) -> str:
+        """Copy the file into a temporary blob while hashing it, then move it under its digest."""
+        self.blobs.mkdir(exist_ok=True)
+        hasher = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=self.blobs, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                while chunk := src.read(_CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            digest = hasher.hexdigest()
+            target = self._blob_path(digest)
+            if target.exists():
+                os.unlink(tmp)
+            else:
+                target.parent.mkdir(exist_ok=True)
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, target)
+            return digest
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    # using --------------------------------------------------------------------------------------
+    def manifest(self, snapshot_id: str) -> dict:
+        data = read_json(self.manifests / f"{snapshot_id}.json")
+        if data is None:
+            raise invalid("snapshot_id", snapshot_id, "no such snapshot in this workspace",
+                          "use the run's ContentSnapshotId property")
+        return data
+
+    def materialize(self, snapshot_id: str, dest: Path) -> None:
+        """Lay the snapshot out at `dest` as hard links to the blobs (copies across file systems).
+
+        The blobs are read-only; a script that rewrites one of its own source files in place
+        would change the blob, which is the same trade uv makes with its cache.
+        """
+        dest.mkdir(parents=True, exist_ok=True)
+        made: set[Path] = set()
+        for relative, digest, _size, executable in self.manifest(snapshot_id)["files"]:
+            target = dest / relative
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            blob = self._blob_path(digest)
+            try:
+                os.link(blob, target)
+            except OSError:
+                shutil.copyfile(blob, target)
+            if executable:
+                os.chmod(target, 0o555)
+
+    def to_zip(self, snapshot_id: str, zip_path: Path) -> Path:
+        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for relative, digest, _size, _executable in self.manifest(snapshot_id)["files"]:
+                archive.write(self._blob_path(digest), relative)
+        return zip_path
+
+
+def _ignore_spec(source_dir: Path):
+    import pathspec  # the submitting side only; scripts never take snapshots
+
+    lines = list(DEFAULT_IGNORES)
+    for name in (".amlignore", ".gitignore"):
+        candidate = source_dir / name
+        if candidate.is_file():
+            lines += candidate.read_text(encoding="utf-8", errors="replace").splitlines()
+            break
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _walk(source_dir: Path):
+    """Yield (posix relative path, absolute path, stat) for every file not ignored, in a stable order."""
+    spec = _ignore_spec(source_dir)
+    root = str(source_dir)
+    for current, dirs, files in os.walk(root):
+        rel_dir = os.path.relpath(current, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        dirs[:] = sorted(d for d in dirs if not spec.match_file(prefix + d + "/"))
+        for name in sorted(files):
+            relative = prefix + name
+            if spec.match_file(relative):
+                continue
+            full = os.path.join(current, name)
+            try:
+                st = os.stat(full)  # follows file symlinks; broken ones are skipped
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                yield relative, Path(full), st

@@ -1,0 +1,99 @@
+"""Where a workspace lives on disk and what it holds.
+
+<root>/
+  workspace.json      name and settings (max_concurrent_runs, …)
+  index.sqlite        the index (WAL)
+  runs/<run_id>/      one folder per run (see RunFolder)
+  snapshots/          content-addressed blobs + manifests
+  envs/<hash>/        built Python environments, shared by every run with the same spec
+  models/<name>/<v>/  registered model files
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import RunNotFoundException, invalid
+from .files import read_json, write_json_atomic
+from .index import Index
+from .run_folder import RunFolder
+
+HOME_ENV = "JUPYTER_ESTIMATOR_HOME"
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,255}$")
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "max_concurrent_runs": None,  # None = no limit
+    "cancel_grace_seconds": 10.0,
+}
+
+
+def default_home() -> Path:
+    """$JUPYTER_ESTIMATOR_HOME, else `estimator/` under the Jupyter data dir."""
+    explicit = os.environ.get(HOME_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    try:
+        from jupyter_core.paths import jupyter_data_dir  # only the submitting side has jupyter_core
+        return Path(jupyter_data_dir()) / "estimator"
+    except ImportError:
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+        return Path(base) / "jupyter" / "estimator"
+
+
+class WorkspaceStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).expanduser().absolute()
+        for folder in (self.runs_dir, self.snapshots_dir, self.envs_dir, self.models_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.index = Index(self.root / "index.sqlite")
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def envs_dir(self) -> Path:
+        return self.root / "envs"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "workspace.json"
+
+    def settings(self) -> dict[str, Any]:
+        return {**DEFAULT_SETTINGS, **(read_json(self.settings_path, {}) or {}).get("settings", {})}
+
+    def metadata(self) -> dict[str, Any]:
+        return read_json(self.settings_path, {}) or {}
+
+    def write_metadata(self, data: dict[str, Any]) -> None:
+        write_json_atomic(self.settings_path, data)
+
+    def run_folder(self, run_id: str, must_exist: bool = True) -> RunFolder:
+        if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+            raise invalid("run_id", run_id, "is not a valid run id (letters, digits, '_', '-', '.')",
+                          "pass an id as printed by `jupyter estimator runs`")
+        folder = RunFolder(self.runs_dir / run_id)
+        if must_exist and not folder.exists():
+            raise RunNotFoundException(f"run_id: no run {run_id!r} in workspace {self.root}. "
+                                       "Fix: list runs with `jupyter estimator runs`.")
+        return folder
+
+    # status, mirrored into the index ------------------------------------------------------------
+    def transition(self, run_id: str, new_status: str, **fields: Any) -> dict[str, Any] | None:
+        """Move a run on disk (the truth) and mirror the result into the index; None if the move was illegal."""
+        record = self.run_folder(run_id).transition(new_status, **fields)
+        if record is not None:
+            self.index.update_run(run_id, status=record["status"], start_time=record.get("start_time"),
+                                  end_time=record.get("end_time"))
+        return record

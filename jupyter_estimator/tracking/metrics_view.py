@@ -1,0 +1,78 @@
+"""Reading a run's metric records back into AML's shapes.
+
+Record: [time, kind, name, value, step]. Kinds: s scalar (log), l list (log_list), r row (log_row),
+t table (log_table), i image (artifact path), j JSON document (confusion matrix and friends).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+SCALAR, LIST, ROW, TABLE, IMAGE, DOCUMENT = "s", "l", "r", "t", "i", "j"
+
+
+def iter_records(path: Path, after: int = 0) -> Iterator[tuple[int, list]]:
+    """(sequence number from 1, record) for each complete line after `after`."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if number <= after or not line.endswith(b"\n"):
+                continue
+            yield number, json.loads(line)
+
+
+def aggregate(records: Iterator[tuple[int, list]], name: str | None = None) -> dict[str, Any]:
+    """Collapse records into {name: value} as AML's get_metrics returns them."""
+    values: dict[str, list] = {}
+    kinds: dict[str, str] = {}
+    for _seq, (_t, kind, metric, value, _step) in records:
+        if name is not None and metric != name:
+            continue
+        kinds.setdefault(metric, kind)
+        values.setdefault(metric, []).append(value)
+    result: dict[str, Any] = {}
+    for metric, items in values.items():
+        kind = kinds[metric]
+        if kind in (SCALAR, IMAGE, DOCUMENT):
+            result[metric] = items[0] if len(items) == 1 else items
+        elif kind == LIST:
+            result[metric] = [v for chunk in items for v in chunk]
+        elif kind == ROW:
+            result[metric] = items[0] if len(items) == 1 else _columns(items)
+        elif kind == TABLE:
+            merged: dict[str, list] = {}
+            for table in items:
+                for column, cells in table.items():
+                    merged.setdefault(column, []).extend(cells)
+            result[metric] = merged
+    return result
+
+
+def _columns(rows: list[dict]) -> dict[str, list]:
+    columns: dict[str, list] = {}
+    for row in rows:
+        for column in row:
+            columns.setdefault(column, [])
+    for row in rows:
+        for column in columns:
+            columns[column].append(row.get(column))
+    return columns
+
+
+def summary(records: Iterator[tuple[int, list]]) -> dict[str, tuple[Any, Any, int]]:
+    """Last value, last step and count per metric, for the index's run lists."""
+    result: dict[str, tuple[Any, Any, int]] = {}
+    for _seq, (_t, kind, metric, value, step) in records:
+        count = result[metric][2] + 1 if metric in result else 1
+        shown = value if kind in (SCALAR, IMAGE) else (value[-1] if kind == LIST and value else None)
+        result[metric] = (shown, step, count)
+    return result
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

@@ -1,0 +1,436 @@
+"""`Run`: one execution of a script, with AML v1's API.
+
+The same class serves the training script (logging through `Run.get_context()`) and the
+notebook (inspecting, waiting, downloading), so it depends on the standard library alone.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import RunNotFoundException, invalid
+from ..core.status import RunStatus, is_terminal
+from . import context
+from .metric_buffer import MetricBuffer, flush_all
+from .run_inspect import InspectMixin
+from .run_logging import LoggingMixin
+
+SCRIPT_RUN_TYPE = "azureml.scriptrun"
+
+
+class Run(LoggingMixin, InspectMixin):
+    def __init__(self, experiment: Any, run_id: str, outputs: Any = None, **kwargs: Any) -> None:
+        row = experiment.workspace.store.index.run_row(run_id) if isinstance(run_id, str) else None
+        if row is None:
+            if not isinstance(run_id, str):
+                raise invalid("run_id", run_id, "must be a run id string", "pass an id from experiment.get_runs()")
+            raise RunNotFoundException(f"run_id: no run {run_id!r} in experiment {experiment.name!r}. "
+                                       "Fix: list runs with experiment.get_runs() or `jupyter estimator runs`.")
+        self._bind(experiment, row)
+
+    @classmethod
+    def _from_row(cls, experiment: Any, row: Any) -> "Run":
+        run = cls.__new__(cls)
+        if experiment.name != row["experiment_name"]:
+            from ..client.experiment import Experiment
+            experiment = Experiment(experiment.workspace, row["experiment_name"], _skip_name_validation=True)
+        run._bind(experiment, row)
+        return run
+
+    def _bind(self, experiment: Any, row: Any) -> None:
+        self.experiment = experiment
+        self._store = experiment.workspace.store
+        self._index = self._store.index
+        self.id = row["run_id"]
+        self._folder = self._store.run_folder(self.id)
+        self._number = row["run_number"]
+        self._type = row["run_type"]
+        self._parent_id = row["parent_run_id"]
+        self._display_name = row["display_name"]
+        self._description = row["description"]
+        self._status = row["status"]
+        self._in_script = False  # True for the run a submitted script is executing
+        self._is_owner = False  # True in the process that created an interactive run
+        self._buffer: MetricBuffer | None = None
+
+    def _append(self, record: list) -> None:
+        buffer = self._buffer
+        if buffer is None:
+            buffer = self._buffer = MetricBuffer(self._folder.metrics_dir / "metrics.jsonl")
+            self._folder.metrics_dir.mkdir(exist_ok=True)
+        buffer.pending.append(record)
+
+    # identity -----------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._display_name or self.id
+
+    @property
+    def display_name(self) -> str:
+        return self._display_name or self.id
+
+    @display_name.setter
+    def display_name(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise invalid("display_name", value, "must be a non-empty string", "pass e.g. 'baseline lr=0.1'")
+        self._index.update_run(self.id, display_name=value)
+        self._display_name = value
+
+    @property
+    def description(self) -> str | None:
+        return self._description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._index.update_run(self.id, description=value)
+        self._description = value
+
+    @property
+    def number(self) -> int:
+        return self._number
+
+    @property
+    def type(self) -> str | None:
+        return self._type
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return self.get_tags()
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.get_properties()
+
+    @property
+    def parent(self) -> "Run | None":
+        return Run(self.experiment, self._parent_id) if self._parent_id else None
+
+    @property
+    def input_datasets(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def output_datasets(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def path(self) -> str:
+        """The run's folder (outputs/, logs/, user_logs/ …)."""
+        return str(self._folder.path)
+
+    # construction -------------------------------------------------------------------------------
+    @staticmethod
+    def get_context(allow_offline: bool = True, used_for_context_manager: bool = False, **kwargs: Any) -> "Run":
+        """The run this process executes in; an offline run that prints instead when there is none."""
+        run_id = os.environ.get(context.RUN_ID)
+        home = os.environ.get(context.HOME)
+        if not run_id or not home:
+            if not allow_offline:
+                raise RunNotFoundException("Run.get_context(allow_offline=False) was called outside a submitted run. "
+                                           "Fix: submit the script with Experiment.submit, or allow offline runs.")
+            return _OfflineRun()
+        from ..client.experiment import Experiment
+        from ..client.workspace import Workspace
+        workspace = Workspace(path=home)
+        row = workspace.store.index.run_row(run_id)
+        if row is None:
+            raise RunNotFoundException(f"{context.RUN_ID}={run_id!r} names no run in {home}.")
+        run = Run._from_row(Experiment(workspace, row["experiment_name"], _skip_name_validation=True), row)
+        run._in_script = True
+        return run
+
+    @staticmethod
+    def get(workspace: Any, run_id: str) -> "Run":
+        row = workspace.store.index.run_row(run_id) if isinstance(run_id, str) else None
+        if row is None:
+            raise RunNotFoundException(f"run_id: no run {run_id!r} in workspace {workspace.name!r}.")
+        from ..client.experiment import Experiment
+        return Run._from_row(Experiment(workspace, row["experiment_name"], _skip_name_validation=True), row)
+
+    @staticmethod
+    def list(experiment: Any, type: str | None = None, tags: Any = None, properties: Any = None,
+             status: str | None = None, include_children: bool = False, **_: Any):
+        return experiment.get_runs(type=type, tags=tags, properties=properties, include_children=include_children,
+                                   status=status)
+
+    # lifecycle ----------------------------------------------------------------------------------
+    def _set_status(self, status: str, **fields: Any) -> bool:
+        record = self._store.transition(self.id, status, **fields)
+        if record is not None:
+            self._status = record["status"]
+        return record is not None
+
+    def start(self) -> None:
+        self._set_status(RunStatus.RUNNING)
+
+    def flush(self, timeout_seconds: int = 300) -> None:
+        if self._buffer is not None:
+            self._buffer.flush()
+
+    def complete(self, _set_status: bool = True) -> None:
+        """Flush; for an interactive run also mark it Completed. A submitted script's status is its exit code's."""
+        self.flush()
+        if self._in_script or not _set_status:
+            return
+        if hasattr(self, "_outputs_source"):
+            from ..client.interactive import collect_outputs
+            collect_outputs(self)
+        self._summarize_metrics()
+        self._set_status(RunStatus.COMPLETED)
+
+    def fail(self, error_details: Any = None, error_code: str | None = None, _set_status: bool = True) -> None:
+        self.flush()
+        error = {"code": error_code or "UserError", "message": str(error_details or "Marked failed by the run's code")}
+        if self._in_script:  # the supervisor applies it when the script exits
+            from ..store.files import write_json_atomic
+            write_json_atomic(self._folder.status_request_path, {"status": RunStatus.FAILED, "error": error})
+            return
+        if _set_status:
+            self._summarize_metrics()
+            self._set_status(RunStatus.FAILED, error=error)
+
+    def cancel(self) -> bool:
+        """Ask for cancellation: the supervisor stops the whole process group, then marks Canceled."""
+        record = self._folder.read_status()
+        if is_terminal(record.get("status", "")):
+            return False
+        if "supervisor" in record:
+            return self._set_status(RunStatus.CANCEL_REQUESTED)
+        self.flush()
+        return self._set_status(RunStatus.CANCELED)  # interactive runs stop at once
+
+    def _summarize_metrics(self) -> None:
+        from . import metrics_view
+        records = metrics_view.iter_records(self._folder.metrics_dir / "metrics.jsonl")
+        self._index.replace_metric_summary(self.id, metrics_view.summary(records))
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.complete()
+        else:
+            self.fail(error_details=f"{exc_type.__name__}: {exc}", error_code="UserError")
+
+    # children -----------------------------------------------------------------------------------
+    def child_run(self, name: str | None = None, run_id: str | None = None, outputs: Any = None) -> "Run":
+        """A started (Running) child run owned by this process; `with parent.child_run() as c:` completes it."""
+        child = _create_owned_run(self.experiment, run_id=run_id, display_name=name, parent_run_id=self.id,
+                                  status=RunStatus.RUNNING)
+        return child
+
+    def create_children(self, count: int | None = None, tag_key: str | None = None,
+                        tag_values: list[str] | None = None) -> list["Run"]:
+        if (count is None) == (tag_key is None and tag_values is None):
+            raise invalid("count/tag_key", (count, tag_key), "pass either count or tag_key with tag_values",
+                          "call create_children(count=3) or create_children(tag_key='fold', tag_values=['0', '1'])")
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100):
+            raise invalid("count", count, "must be an int from 1 to 100", "pass e.g. count=4")
+        if count is None:
+            if not tag_key or not isinstance(tag_values, (list, tuple)) or not 1 <= len(tag_values) <= 100:
+                raise invalid("tag_values", tag_values, "needs tag_key and a list of 1 to 100 values",
+                              "pass tag_key='fold', tag_values=['0', '1']")
+        children = []
+        for position in range(count if count is not None else len(tag_values or [])):
+            child = _create_owned_run(self.experiment, parent_run_id=self.id, status=RunStatus.NOT_STARTED)
+            if tag_key:
+                child.tag(tag_key, str(tag_values[position]))
+            children.append(child)
+        return children
+
+    def submit_child(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> "Run":
+        from ..client.submission import submit
+        return submit(self.experiment, config, tags=tags, parent_run_id=self.id, **kwargs)
+
+    # models and snapshots -----------------------------------------------------------------------
+    def register_model(self, model_name: str, model_path: str | None = None, tags: dict | None = None,
+                       properties: dict | None = None, model_framework: str | None = None,
+                       model_framework_version: str | None = None, description: str | None = None,
+                       datasets: list | None = None, sample_input_dataset: Any = None, sample_output_dataset: Any = None,
+                       resource_configuration: Any = None, **kwargs: Any) -> Any:
+        from ..client.model import register_from_run
+        return register_from_run(self, model_name, model_path, tags=tags, properties=properties,
+                                 model_framework=model_framework, model_framework_version=model_framework_version,
+                                 description=description, datasets=datasets)
+
+    def get_snapshot_id(self) -> str | None:
+        return self.get_properties().get("ContentSnapshotId")
+
+    def take_snapshot(self, file_or_folder_path: str) -> str:
+        from ..store.snapshot import SnapshotStore
+        path = Path(file_or_folder_path)
+        if not path.is_dir():
+            raise invalid("file_or_folder_path", file_or_folder_path, "must be an existing folder", "pass the project folder")
+        result = SnapshotStore(self._store.snapshots_dir).take(path)
+        self._record_meta("snapshot", result.snapshot_id)
+        return result.snapshot_id
+
+    def restore_snapshot(self, snapshot_id: str | None = None, path: str | None = None) -> str:
+        """Write the snapshot as a ZIP (default: `<cwd>/<snapshot_id>.zip`) and return its path."""
+        from ..store.snapshot import SnapshotStore
+        snapshot_id = snapshot_id or self.get_snapshot_id()
+        if not snapshot_id:
+            raise invalid("snapshot_id", snapshot_id, "this run has no snapshot", "pass a snapshot id explicitly")
+        target = Path(path) if path else Path.cwd() / f"{snapshot_id}.zip"
+        if target.is_dir():
+            target = target / f"{snapshot_id}.zip"
+        return str(SnapshotStore(self._store.snapshots_dir).to_zip(snapshot_id, target))
+
+    def get_environment(self) -> Any:
+        from ..core.environment import Environment
+        return Environment._from_spec(self._folder.read_spec().get("environment", {}))
+
+    def clean(self) -> list[str]:
+        removed = []
+        snapshot = self._folder.snapshot_dir
+        if snapshot.exists() and is_terminal(self.get_status()):
+            import shutil
+            shutil.rmtree(snapshot)
+            removed.append(str(snapshot))
+        return removed
+
+    def get_portal_url(self) -> str:
+        return self._folder.path.as_uri()
+
+    def __repr__(self) -> str:
+        return f"Run(Experiment: {self.experiment.name},\nId: {self.id},\nType: {self.type},\nStatus: {self.get_status()})"
+
+    def _repr_html_(self) -> str:
+        cells = [self.experiment.name, self.id, str(self.type), self.get_status()]
+        link = f'<a href="{html.escape(self.get_portal_url())}" target="_blank">Link to run folder</a>'
+        return ("<table style='width:100%'><tr><th>Experiment</th><th>Id</th><th>Type</th><th>Status</th>"
+                "<th>Details Page</th></tr><tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+                + f"<td>{link}</td></tr></table>")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+def _create_owned_run(experiment: Any, *, run_id: str | None = None, display_name: str | None = None,
+                      parent_run_id: str | None = None, status: str = RunStatus.RUNNING, run_type: str | None = None, properties: dict | None = None) -> Run:
+    """Create a run owned by this process (interactive, or a child of one): no supervisor involved."""
+    from ..runner.liveness import identity
+    store = experiment.workspace.store
+    run_id = run_id or str(uuid.uuid4())
+    folder = store.run_folder(run_id, must_exist=False)
+    if folder.path.exists():
+        raise invalid("run_id", run_id, "a run with this id already exists", "leave run_id out for a fresh id")
+    folder.path.mkdir(parents=True)
+    folder.create_layout()
+    now = time.time()
+    spec = {"run_id": run_id, "experiment": experiment.name, "run_type": run_type, "parent_run_id": parent_run_id,
+            "target": "local", "submitted_by": getpass.getuser(), "created_time": now}
+    from ..store.files import write_json_atomic
+    write_json_atomic(folder.spec_path, spec)
+    record: dict[str, Any] = {"status": status, "created_time": now, "owner": identity(),
+                              "history": [[status, now]]}
+    if status == RunStatus.RUNNING:
+        record["start_time"] = now
+    folder.write_initial_status(record)
+    try:
+        store.index.insert_run({"run_id": run_id, "experiment_name": experiment.name, "parent_run_id": parent_run_id,
+                                "run_type": run_type, "status": status, "target": "local", "display_name": display_name,
+                                "created_time": now, "start_time": record.get("start_time"),
+                                "submitted_by": spec["submitted_by"]}, properties=properties)
+    except BaseException:
+        import shutil
+        shutil.rmtree(folder.path, ignore_errors=True)
+        raise
+    run = Run._from_row(experiment, store.index.run_row(run_id))
+    run._is_owner = True
+    return run
+
+
+class _OfflineRun:
+    """What `Run.get_context()` returns outside a submitted run: it prints what it would have logged."""
+
+    def __init__(self) -> None:
+        self.id = f"OfflineRun_{uuid.uuid4()}"
+        self.experiment = None
+        self.status = RunStatus.RUNNING
+        self._tags: dict[str, Any] = {}
+        self._properties: dict[str, Any] = {}
+
+    def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
+        print(f"Attempted to log scalar metric {name}:\n{value}")
+
+    def log_list(self, name: str, value: Any, description: str = "") -> None:
+        print(f"Attempted to log list metric {name}:\n{list(value)}")
+
+    def log_row(self, name: str, description: str | None = None, **kwargs: Any) -> None:
+        print(f"Attempted to log row metric {name}:\n{kwargs}")
+
+    def log_table(self, name: str, value: Any, description: str = "") -> None:
+        print(f"Attempted to log table metric {name}:\n{value}")
+
+    def log_image(self, name: str, path: Any = None, plot: Any = None, description: str = "") -> None:
+        print(f"Attempted to log image metric {name}:\n{path or plot}")
+
+    def _print_document(self, name: str, value: Any, description: str = "") -> None:
+        print(f"Attempted to log metric {name}:\n{value}")
+
+    log_confusion_matrix = log_accuracy_table = log_residuals = log_predictions = _print_document
+
+    def upload_file(self, name: str, path_or_stream: Any, datastore_name: Any = None) -> None:
+        print(f"Attempted to upload file {name}")
+
+    def upload_folder(self, name: str, path: Any, datastore_name: Any = None) -> None:
+        print(f"Attempted to upload folder {name}")
+
+    def tag(self, key: str, value: Any = None) -> None:
+        self._tags[key] = value
+
+    def set_tags(self, tags: dict) -> None:
+        self._tags.update(tags)
+
+    def get_tags(self) -> dict:
+        return dict(self._tags)
+
+    def add_properties(self, properties: dict) -> None:
+        self._properties.update(properties)
+
+    def get_properties(self) -> dict:
+        return dict(self._properties)
+
+    def flush(self, timeout_seconds: int = 300) -> None:
+        return None
+
+    def complete(self, _set_status: bool = True) -> None:
+        self.status = RunStatus.COMPLETED
+
+    def fail(self, error_details: Any = None, error_code: Any = None, _set_status: bool = True) -> None:
+        self.status = RunStatus.FAILED
+
+    def get_status(self) -> str:
+        return self.status
+
+    def child_run(self, name: str | None = None, run_id: str | None = None, outputs: Any = None) -> "_OfflineRun":
+        return _OfflineRun()
+
+    def __enter__(self) -> "_OfflineRun":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.complete()
+
+    def __repr__(self) -> str:
+        return f"Run(Experiment: None,\nId: {self.id},\nType: None,\nStatus: {self.status})"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str)

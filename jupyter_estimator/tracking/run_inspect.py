@@ -1,0 +1,243 @@
+"""The inspecting half of `Run`: status, details, waiting with live output, metrics and files."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..core.errors import ActivityFailedException, ExperimentExecutionException, invalid
+from ..core.status import RunStatus, is_terminal
+from ..store.files import resolve_inside, safe_relative
+from ..store.run_folder import RESERVED_NAMES
+from . import metrics_view
+from .metric_buffer import flush_all
+
+# Logs streamed by wait_for_completion, in AML's order: system (build) logs, then the user log.
+_STREAMED_LOG = re.compile(r"^(user_logs/std_log[\D]*[0]*(?:_ps)?\.txt)|(azureml-logs/[\d]{2}.+\.txt)$")
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{int((timestamp % 1) * 1e6):06d}Z"
+
+
+class InspectMixin:
+    """Expects: self._store, self._folder, self.id, self.experiment, self._index."""
+
+    # status -------------------------------------------------------------------------------------
+    def _status_record(self) -> dict[str, Any]:
+        record = self._folder.read_status()
+        if not is_terminal(record.get("status", RunStatus.NOT_STARTED)) and not getattr(self, "_is_owner", False):
+            from ..runner.reconcile import reconcile_run  # a dead owner turns into Failed here
+            record = reconcile_run(self._store, self.id)
+        return record
+
+    def get_status(self) -> str:
+        self._status = self._status_record().get("status", RunStatus.NOT_STARTED)
+        return self._status
+
+    def get_detailed_status(self) -> dict[str, Any]:
+        record = self._status_record()
+        return {"status": record.get("status"), "details": record.get("details")}
+
+    def get_details(self) -> dict[str, Any]:
+        record = self._status_record()
+        spec = self._folder.read_spec()
+        details: dict[str, Any] = {
+            "runId": self.id,
+            "target": spec.get("target", "local"),
+            "status": record.get("status"),
+            "startTimeUtc": _iso(record.get("start_time")),
+            "properties": self.get_properties(),
+            "inputDatasets": [],
+            "outputDatasets": [],
+            "runDefinition": spec.get("run_definition", {}),
+            "logFiles": {name: (self._folder.path / name).as_uri() for name in self._log_names()},
+            "submittedBy": spec.get("submitted_by"),
+        }
+        if record.get("end_time"):
+            details["endTimeUtc"] = _iso(record["end_time"])
+        for key in ("error", "warnings"):
+            if record.get(key):
+                details[key] = record[key]
+        if "exit_code" in record:
+            details["exitCode"] = record["exit_code"]
+        if record.get("signal"):
+            details["signal"] = record["signal"]
+        return details
+
+    def get_details_with_logs(self) -> dict[str, Any]:
+        details = self.get_details()
+        details["logFiles"] = {name: (self._folder.path / name).read_text(encoding="utf-8", errors="replace")
+                               for name in details["logFiles"]}
+        return details
+
+    def _log_names(self) -> list[str]:
+        names = []
+        for folder in ("azureml-logs", "user_logs"):
+            root = self._folder.path / folder
+            if root.is_dir():
+                names += sorted(f"{folder}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file())
+        return names
+
+    def get_all_logs(self, destination: str | None = None) -> list[str]:
+        target = Path(destination) if destination else Path.cwd() / "assets" / self.id
+        return [self.download_file(name, str(target / name)) for name in self._log_names()]
+
+    # waiting ------------------------------------------------------------------------------------
+    def wait_for_completion(self, show_output: bool = False, wait_post_processing: bool = False,
+                            raise_on_error: bool = True) -> dict[str, Any]:
+        """Block until the run is final; with show_output, stream its logs live as AML does."""
+        out = sys.stdout
+        try:
+            if show_output:
+                self._stream_until_final(out)
+            else:
+                started = time.monotonic()
+                while not is_terminal(self.get_status()):
+                    elapsed = time.monotonic() - started
+                    time.sleep(min(2.0, 0.05 + elapsed / 20))
+        except KeyboardInterrupt:
+            raise ExperimentExecutionException(
+                "The output streaming for the run interrupted.\nBut the run is still executing on the compute target.\n"
+                f"Details for canceling the run can be found here: run.cancel() or `jupyter estimator cancel {self.id}`") from None
+        details = self.get_details()
+        if show_output:
+            out.write("\nExecution Summary\n=================\n")
+            out.write(f"RunId: {self.id}\nWeb View: {self.get_portal_url()}\n")
+            if details.get("warnings"):
+                out.write(f"Warnings:\n{details['warnings']}\n")
+            out.write("\n")
+            out.flush()
+        if raise_on_error and details["status"] == RunStatus.FAILED:
+            error = details.get("error", {})
+            raise ActivityFailedException(
+                f"ActivityFailedException: Run {self.id} failed: {error.get('message', 'see the logs')}\n"
+                f"Logs: {self._folder.std_log}", error_details=error)
+        return details
+
+    def _stream_until_final(self, out: Any) -> None:
+        out.write(f"RunId: {self.id}\nWeb View: {self.get_portal_url()}\n")
+        out.flush()
+        offsets: dict[str, int] = {}
+        partial: dict[str, bytes] = {}
+        order: list[str] = []
+        announced: set[str] = set()
+        while True:
+            status = self.get_status()
+            for name in self._log_names():
+                if _STREAMED_LOG.match(name) and name not in offsets:
+                    offsets[name] = 0
+                    partial[name] = b""
+                    order.append(name)
+            for name in order:
+                if name not in announced:
+                    announced.add(name)
+                    out.write(f"\nStreaming {name}\n{'=' * (len(name) + 10)}\n\n")
+                with open(self._folder.path / name, "rb") as handle:
+                    handle.seek(offsets[name])
+                    chunk = handle.read()
+                offsets[name] += len(chunk)
+                data = partial[name] + chunk
+                complete, newline, rest = data.rpartition(b"\n")
+                partial[name] = rest
+                if newline:
+                    out.write(complete.decode("utf-8", errors="replace") + "\n")
+            out.flush()
+            if is_terminal(status):
+                for name in order:
+                    if partial[name]:
+                        out.write(partial[name].decode("utf-8", errors="replace") + "\n")
+                return
+            time.sleep(0.1)
+
+    # metrics ------------------------------------------------------------------------------------
+    def get_metrics(self, name: str | None = None, recursive: bool = False, run_type: str | None = None,
+                    populate: bool = False) -> dict[str, Any]:
+        if name is not None and not isinstance(name, str):
+            raise invalid("name", name, "must be a metric name", "pass e.g. name='loss' or nothing for all")
+        flush_all()  # an in-process run's pending points count too
+        values = metrics_view.aggregate(metrics_view.iter_records(self._folder.metrics_dir / "metrics.jsonl"), name)
+        if not recursive:
+            return values
+        result = {self.id: values}
+        for child in self.get_children(recursive=True, type=run_type):
+            result[child.id] = child.get_metrics(name)
+        return result
+
+    # files --------------------------------------------------------------------------------------
+    def get_file_names(self) -> list[str]:
+        root = self._folder.path
+        names = []
+        for current, dirs, files in os.walk(root, followlinks=False):
+            relative_dir = os.path.relpath(current, root)
+            if relative_dir == ".":
+                dirs[:] = [d for d in dirs if d not in RESERVED_NAMES]
+                files = [f for f in files if f not in RESERVED_NAMES and not f.startswith(".")]
+            prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+            names += [prefix + f for f in files if not f.startswith(".") or relative_dir != "."]
+        return sorted(names)
+
+    def _existing_artifact(self, name: str, field: str = "name") -> Path:
+        relative = safe_relative(name, field)
+        if relative.parts[0] in RESERVED_NAMES:
+            raise invalid(field, name, "is not one of the run's files", "see run.get_file_names()")
+        source = resolve_inside(self._folder.path, relative, field)
+        if not source.is_file():
+            raise invalid(field, name, "is not one of the run's files", f"pick one of run.get_file_names() ({len(self.get_file_names())} files)")
+        return source
+
+    def download_file(self, name: str, output_file_path: str | None = None, _validate_checksum: bool = False) -> str:
+        source = self._existing_artifact(name)
+        target = Path(output_file_path) if output_file_path else Path.cwd() / source.name
+        if target.is_dir():
+            target = target / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return str(target)
+
+    def download_files(self, prefix: str | None = None, output_directory: str | None = None,
+                       output_paths: list[str] | None = None, batch_size: int = 100, append_prefix: bool = True,
+                       timeout_seconds: float | None = None) -> list[str]:
+        if prefix is not None:
+            safe_relative(prefix, "prefix")
+        names = [n for n in self.get_file_names() if prefix is None or n.startswith(prefix)]
+        if output_paths is not None and len(output_paths) != len(names):
+            raise invalid("output_paths", output_paths, f"must name one path per file ({len(names)})", "omit it to use output_directory")
+        base = Path(output_directory) if output_directory else Path.cwd()
+        written = []
+        for position, name in enumerate(names):
+            if output_paths is not None:
+                target = Path(output_paths[position])
+            else:
+                relative = name if append_prefix or not prefix else name[len(prefix):].lstrip("/")
+                target = base / relative
+            written.append(self.download_file(name, str(target)))
+        return written
+
+    # children -----------------------------------------------------------------------------------
+    def get_children(self, recursive: bool = False, tags: Any = None, properties: Any = None,
+                     type: str | None = None, status: str | None = None, _rehydrate_runs: bool = True) -> Iterator[Any]:
+        offset = 0
+        while True:
+            rows = self._index.list_runs(parent_run_id=self.id, tags=tags, properties=properties, run_type=type,
+                                         status=status, limit=100, offset=offset)
+            for row in rows:
+                child = type_of_run(self)._from_row(self.experiment, row)
+                yield child
+                if recursive:
+                    yield from child.get_children(recursive=True, tags=tags, properties=properties, type=type, status=status)
+            if len(rows) < 100:
+                return
+            offset += 100
+
+
+def type_of_run(run: Any) -> Any:
+    from .run import Run
+    return Run
