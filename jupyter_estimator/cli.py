@@ -126,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workspace", help="workspace folder (default: $JUPYTER_ESTIMATOR_HOME or the Jupyter data dir)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    submit = commands.add_parser("submit", help="submit a script and stream its output")
+    submit = commands.add_parser("submit", help="submit a script and stream its output",
+                                 usage="jupyter estimator submit SCRIPT [options] [-- SCRIPT ARGS...]")
     submit.add_argument("script", help="entry script, relative to --source-directory")
-    submit.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script (after --)")
     submit.add_argument("-d", "--source-directory", help="folder to snapshot (default: .)")
     submit.add_argument("-e", "--experiment", help="experiment name (default: the folder's name)")
     submit.add_argument("-t", "--target", default="local", help="compute target (default: local)")
@@ -173,9 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args: list[str] = []
+    if "--" in argv:  # everything after `--` goes to the script untouched
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1:]
     args = build_parser().parse_args(argv)
-    if getattr(args, "script_args", None) and args.script_args[:1] == ["--"]:
-        args.script_args = args.script_args[1:]
+    args.script_args = script_args
     try:
         return args.func(args)
     except EstimatorError as exc:

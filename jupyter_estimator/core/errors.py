@@ -10,18 +10,18 @@ from typing import Any
 
 
 class EstimatorError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose; `field` names the offending argument, if any."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UserErrorException(EstimatorError, ValueError):
     """The caller passed something invalid. Nothing was created or changed."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
-
-def invalid(field: str, value: Any, problem: str, fix: str, cls: type[UserErrorException] | None = None) -> UserErrorException:
+def invalid(field: str, value: Any, problem: str, fix: str, cls: type[EstimatorError] | None = None) -> EstimatorError:
     """Build a user error whose text reads: `field`: problem (got value). Fix: fix."""
     shown = repr(value)
     if len(shown) > 120:
@@ -58,7 +58,7 @@ class ActivityFailedException(EstimatorError):
     """The run ended Failed; `error_details` holds the recorded error."""
 
     def __init__(self, message: str, error_details: dict | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, field=None)
         self.error_details = error_details or {}
 
 

@@ -44,6 +44,16 @@ class ParameterServer:
         self.worker_count, self.parameter_server_count = worker_count, parameter_server_count
 
 
+_warned: set[str] = set()
+
+
+def _warn_deprecated_once(name: str) -> None:
+    if name not in _warned:
+        _warned.add(name)
+        log.warning("'%s' is deprecated in Azure ML; jupyter_estimator keeps it working. ScriptRunConfig is the "
+                    "newer form of the same thing.", name)
+
+
 def _err(field: str, value: Any, problem: str, fix: str) -> TrainingException:
     return invalid(field, value, problem, fix, TrainingException)
 
@@ -66,8 +76,7 @@ class Estimator:
                  max_run_duration_seconds: int | None = None, _disable_validation: bool = True,
                  _show_lint_warnings: bool = False, _show_package_warnings: bool = False,
                  _framework_packages: list[str] | None = None) -> None:
-        log.warning("'%s' is deprecated in Azure ML; jupyter_estimator keeps it working. ScriptRunConfig is the "
-                    "newer form of the same thing.", type(self).__name__)
+        _warn_deprecated_once(type(self).__name__)
         # --- where and what ------------------------------------------------------------------------
         self.source_directory = str(source_directory) if source_directory else "."
         if not isinstance(self.source_directory, str) or not Path(self.source_directory).is_dir():

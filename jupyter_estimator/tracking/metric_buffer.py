@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,17 @@ _MAX_BATCH = 50_000
 
 
 class MetricBuffer:
-    """The pending records of one run, and the file they go to."""
+    """The pending records of one run, and the file they go to. One per run and process: every `Run`
+    object of that run shares it, so points keep their order and outlive a dropped `Run` object."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.pending: collections.deque = collections.deque()
         self._write_lock = threading.Lock()
-        _flusher.register(self)
+
+    @staticmethod
+    def for_path(path: Path) -> "MetricBuffer":
+        return _flusher.buffer(path)
 
     def flush(self) -> None:
         with self._write_lock:
@@ -51,21 +54,24 @@ class MetricBuffer:
 
 class _Flusher:
     def __init__(self) -> None:
-        self._buffers: "weakref.WeakSet[MetricBuffer]" = weakref.WeakSet()
+        self._buffers: dict[Path, MetricBuffer] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._pid = os.getpid()
 
-    def register(self, buffer: MetricBuffer) -> None:
+    def buffer(self, path: Path) -> MetricBuffer:
         with self._lock:
-            if self._pid != os.getpid():  # forked child: the parent's thread does not exist here
-                self._thread, self._pid = None, os.getpid()
-            self._buffers.add(buffer)
+            if self._pid != os.getpid():  # forked child: the parent's thread and buffers are not ours
+                self._thread, self._pid, self._buffers = None, os.getpid(), {}
+            buffer = self._buffers.get(path)
+            if buffer is None:
+                buffer = self._buffers[path] = MetricBuffer(path)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="jupyter-estimator-metrics", daemon=True)
                 self._thread.start()
                 _install_exit_hooks()
+            return buffer
 
     def _loop(self) -> None:
         while True:
@@ -74,7 +80,7 @@ class _Flusher:
             self.flush_all()
 
     def flush_all(self) -> None:
-        for buffer in list(self._buffers):
+        for buffer in list(self._buffers.values()):
             try:
                 buffer.flush()
             except OSError:

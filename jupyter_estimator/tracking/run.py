@@ -63,8 +63,8 @@ class Run(LoggingMixin, InspectMixin):
     def _append(self, record: list) -> None:
         buffer = self._buffer
         if buffer is None:
-            buffer = self._buffer = MetricBuffer(self._folder.metrics_dir / "metrics.jsonl")
             self._folder.metrics_dir.mkdir(exist_ok=True)
+            buffer = self._buffer = MetricBuffer.for_path(self._folder.metrics_dir / "metrics.jsonl")
         buffer.pending.append(record)
 
     # identity -----------------------------------------------------------------------------------
