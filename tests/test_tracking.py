@@ -172,3 +172,23 @@ def test_importing_for_a_script_pulls_in_no_heavy_modules():
             "'ipywidgets', 'IPython', 'yaml', 'pathspec', 'jupyter_core')]\nprint(heavy)")
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_metric_records_round_trip_through_the_fast_encoder():
+    import json
+    import math
+    from jupyter_estimator.tracking.metric_buffer import encode_record
+    records = [[1.5, "s", "loss", 0.25, 3], [2.0, "s", 'quote"name', 7, None], [3.0, "s", "nan", float("nan"), None],
+               [4.0, "s", "inf", float("inf"), 1], [5.0, "s", "flag", True, None], [6.0, "l", "xs", [1, 2], None]]
+    decoded = [json.loads(encode_record(r)) for r in records]
+    assert decoded[0] == records[0] and decoded[1] == records[1] and decoded[4] == records[4] and decoded[5] == records[5]
+    assert math.isnan(decoded[2][3]) and decoded[3][3] == float("inf")
+
+
+@pytest.mark.slow
+def test_the_readme_demo_trains_and_registers_a_model(home):
+    out = subprocess.run([PYTHON, "-m", "jupyter_estimator.demo"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "Status: Completed" in out.stdout and "model: demo-logreg:1" in out.stdout
+    accuracy = float(out.stdout.split("final accuracy: ")[1].split()[0])
+    assert accuracy > 0.8

@@ -18,7 +18,23 @@ from pathlib import Path
 from typing import Any
 
 FLUSH_INTERVAL = 0.2
-_MAX_BATCH = 50_000
+# Small batches: os.write releases the GIL between them, so a flush never holds up the training loop for long.
+_BATCH = 2_000
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode  # one encoder, not one per record
+_encoded_names: dict[str, str] = {}
+
+
+def encode_record(record: list) -> str:
+    """JSON for one record; the common case (a finite number under a str name) skips the generic encoder."""
+    when, kind, name, value, step = record
+    value_type = type(value)
+    if kind == "s" and (value_type is int or (value_type is float and value - value == 0.0)) \
+            and (step is None or type(step) is int) and type(name) is str:
+        encoded = _encoded_names.get(name)
+        if encoded is None:
+            encoded = _encoded_names[name] = json.dumps(name)
+        return f'[{when!r},"s",{encoded},{value!r},{"null" if step is None else step}]'
+    return _encode(record)
 
 
 class MetricBuffer:
@@ -39,9 +55,10 @@ class MetricBuffer:
             pending = self.pending
             while pending:
                 lines = []
+                popleft = pending.popleft
                 try:
-                    for _ in range(_MAX_BATCH):
-                        lines.append(json.dumps(pending.popleft(), separators=(",", ":"), default=str))
+                    for _ in range(_BATCH):
+                        lines.append(encode_record(popleft()))
                 except IndexError:
                     pass
                 data = ("\n".join(lines) + "\n").encode()

@@ -49,7 +49,7 @@ class Run(LoggingMixin, InspectMixin):
         self._store = experiment.workspace.store
         self._index = self._store.index
         self.id = row["run_id"]
-        self._folder = self._store.run_folder(self.id)
+        self._folder = self._store.run_folder(self.id, must_exist=False)  # listing pages stat nothing
         self._number = row["run_number"]
         self._type = row["run_type"]
         self._parent_id = row["parent_run_id"]

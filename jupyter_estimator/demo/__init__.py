@@ -1,0 +1,1 @@
+"""The demo: a small real training run on the embedded default workspace."""

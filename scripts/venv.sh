@@ -1,0 +1,11 @@
+# Sourced by the other scripts: make (or reuse) .venv and install the project with the given extras.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${JUPYTER_ESTIMATOR_VENV:-$ROOT/.venv}"
+PYTHON_BIN="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON_BIN" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$1]"
+export PATH="$VENV/bin:$PATH"
