@@ -58,8 +58,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
-    from .runner.reconcile import reconcile_all
-    reconcile_all(workspace.store)
+    workspace.reconcile()
     rows = workspace.store.index.list_runs(experiment_name=args.experiment, status=args.status,
                                            tags=_pairs(args.tag, "--tag") or None, limit=args.limit,
                                            top_level_only=not args.all)
@@ -121,6 +120,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_index(args: argparse.Namespace) -> int:
+    counts = _workspace(args).rebuild_index()
+    print(f"Rebuilt the index from disk: {counts['runs']} runs, {counts['models']} models")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter estimator", description=__doc__)
     parser.add_argument("--workspace", help="workspace folder (default: $JUPYTER_ESTIMATOR_HOME or the Jupyter data dir)")
@@ -169,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list registered models")
     models.add_argument("name", nargs="?")
     models.set_defaults(func=cmd_models)
+    rebuild = commands.add_parser("rebuild-index", help="rebuild the run and model index from the folders on disk")
+    rebuild.set_defaults(func=cmd_rebuild_index)
     return parser
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
 from jupyter_estimator import (AmlCompute, ComputeTarget, CondaDependencies, Environment, Estimator, Experiment, Model,
-                               MpiConfiguration, PyTorchConfiguration, RunConfiguration, ScriptRunConfig, Workspace)
+                               MpiConfiguration, PyTorchConfiguration, ScriptRunConfig, Workspace)
 from jupyter_estimator.core.errors import EstimatorError
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import re
 from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from conftest import read_log, submit_script, wait_for
-from jupyter_estimator import Experiment, Run
+from conftest import submit_script
+from jupyter_estimator import Run
 from jupyter_estimator.core.errors import RunNotFoundException, UserErrorException
 
 SCRIPT = """

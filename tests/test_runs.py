@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYTHON, python_env, read_log, submit_script, wait_for
-from jupyter_estimator import Estimator, Experiment, Run, RunStatus, ScriptRunConfig
+from jupyter_estimator import Estimator, Run, ScriptRunConfig
 from jupyter_estimator.core.errors import ActivityFailedException
 from jupyter_estimator.runner.liveness import is_alive
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -109,7 +108,7 @@ def test_tags_and_immutable_properties_from_the_script(exp, project):
     assert run.get_properties()["dataset"] == "v1"
     assert "IMMUTABLE properties['dataset']" in read_log(run)
     meta = [json.loads(line) for line in (Path(run.path) / "meta.jsonl").read_text().splitlines()]
-    assert [m[1] for m in meta] == ["tags", "tags", "properties", "properties"]
+    assert [m[1] for m in meta] == ["properties", "tags", "tags", "properties", "properties"]  # submit, then the script
 
 
 def test_child_runs_from_a_script(exp, project):

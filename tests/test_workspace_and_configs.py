@@ -127,7 +127,7 @@ def test_estimator_builds_aml_run_configuration(project):
 
 
 def test_distributed_settings_map_to_aml_communicators(project):
-    from jupyter_estimator import Mpi, Gloo, MpiConfiguration, PyTorchConfiguration
+    from jupyter_estimator import Mpi, Gloo, PyTorchConfiguration
     project.write("train.py", "")
     est = Estimator(str(project), compute_target="local", entry_script="train.py", node_count=2, distributed_training=Mpi(process_count_per_node=2))
     assert (est.run_config.communicator, est.run_config.node_count, est.run_config.mpi.process_count_per_node) == ("IntelMpi", 2, 2)
@@ -162,3 +162,54 @@ def test_estimator_logs_the_deprecation_once(project, caplog):
         Estimator(str(project), compute_target="local", entry_script="train.py")
         Estimator(str(project), compute_target="local", entry_script="train.py")
     assert sum("deprecated" in r.message for r in caplog.records) == 1
+
+
+def test_index_is_rebuilt_from_run_folders_and_model_sidecars(home, exp, project):
+    from conftest import submit_script
+    from jupyter_estimator import Experiment, Model, Run
+    from jupyter_estimator.store.index import reset_connections
+    run = submit_script(exp, project, "t.py", """
+        import os
+        from jupyter_estimator import Run
+        run = Run.get_context()
+        run.log("acc", 0.5); run.log("acc", 0.75)
+        run.tag("phase", "script")
+        os.makedirs("outputs", exist_ok=True); open("outputs/m.bin", "w").write("m")
+    """)
+    run.wait_for_completion()
+    run.set_tags({"kept": "yes", "dropped": "x"})
+    run.remove_tags(["dropped"])
+    run.display_name = "renamed"
+    with exp.start_logging(snapshot_directory=None) as interactive:
+        interactive.log("x", 1)
+    model = run.register_model("rebuilt", "outputs/m.bin", tags={"t": "1"})
+    model.add_tags({"t2": "2"})
+    before_tags, before_props = run.get_tags(), run.get_properties()
+    reset_connections()
+    for suffix in ("", "-wal", "-shm"):
+        path = home / f"index.sqlite{suffix}"
+        if path.exists():
+            path.unlink()
+    ws = Workspace()
+    assert ws.rebuild_index() == {"runs": 2, "models": 1}
+    again = Run(Experiment(ws, "tests"), run.id)
+    assert again.get_tags() == before_tags == {"phase": "script", "kept": "yes"}
+    assert again.get_properties() == before_props and again.display_name == "renamed"
+    assert again.get_status() == "Completed" and again.number == 1
+    assert [r.id for r in Experiment(ws, "tests").get_runs()] == [interactive.id, run.id]
+    assert Model(ws, "rebuilt").tags == {"t": "1", "t2": "2"} and Model(ws, "rebuilt").run_id == run.id
+    summary = ws.store.index.read("SELECT value, count FROM run_metrics_latest WHERE run_id = ? AND name = 'acc'", (run.id,))
+    assert (summary[0]["value"], summary[0]["count"]) == ("0.75", 2)
+
+
+def test_experiment_list_tags_and_archive(ws):
+    from jupyter_estimator import Experiment
+    first, second = Experiment(ws, "alpha"), Experiment(ws, "beta")
+    first.set_tags({"team": "vision"})
+    second.archive()
+    assert [e.name for e in Experiment.list(ws)] == ["alpha"]
+    assert [e.name for e in Experiment.list(ws, view_type="ArchivedOnly")] == ["beta"]
+    assert [e.name for e in Experiment.list(ws, view_type="All", tags={"team": "vision"})] == ["alpha"]
+    second.reactivate()
+    assert second.archived_time is None and set(ws.experiments) == {"alpha", "beta"}
+    assert repr(first) == f"Experiment(Name: alpha,\nWorkspace: {ws.name})"

@@ -201,6 +201,7 @@ class Model:
         with self.workspace.store.index.write() as conn:
             conn.execute("UPDATE models SET tags = ?, properties = ?, description = ? WHERE name = ? AND version = ?",
                          (json.dumps(self.tags), json.dumps(self.properties), self.description, self.name, self.version))
+            _write_sidecar(self.workspace, conn, self.name, self.version)
 
     def update(self, tags: dict | None = None, description: str | None = None, **_: Any) -> None:
         if tags is not None:
@@ -239,6 +240,9 @@ class Model:
         with self.workspace.store.index.write() as conn:
             conn.execute("DELETE FROM models WHERE name = ? AND version = ?", (self.name, self.version))
         shutil.rmtree(self._folder, ignore_errors=True)
+        sidecar = self._folder.with_suffix(".json")
+        if sidecar.exists():
+            sidecar.unlink()
 
     def serialize(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "id": self.id, "description": self.description,
@@ -292,10 +296,18 @@ def _register(workspace: Any, paths: list[Path], root: Path, model_name: str, *,
                           model_framework_version, run_id, experiment_name, json.dumps(dataset_refs), time.time(),
                           getpass.getuser(), stored_path))
             os.rename(staging, models_dir / model_name / str(version))
+            _write_sidecar(workspace, conn, model_name, version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Model(workspace, name=model_name, version=version)
+
+
+def _write_sidecar(workspace: Any, conn: Any, name: str, version: int) -> None:
+    """models/<name>/<version>.json beside the files: what the index holds, so it can be rebuilt."""
+    from ..store.files import write_json_atomic
+    row = conn.execute("SELECT * FROM models WHERE name = ? AND version = ?", (name, version)).fetchone()
+    write_json_atomic(workspace.store.models_dir / name / f"{version}.json", dict(row))
 
 
 def register_from_run(run: Any, model_name: str, model_path: str | None, **options: Any) -> Model:

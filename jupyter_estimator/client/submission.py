@@ -12,15 +12,14 @@ import getpass
 import os
 import secrets
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import CapabilityNotAvailable, UserErrorException, invalid
+from ..core.errors import CapabilityNotAvailable, invalid
 from ..core.estimator import Estimator
 from ..core.script_run_config import ScriptRunConfig
-from ..core.spec import EnvironmentSpec, RunSpec, environment_spec
+from ..core.spec import RunSpec, environment_spec
 from ..core.status import RunStatus
 from ..runner.git_info import git_properties
 from ..runner.launch import start_supervisor
@@ -70,7 +69,7 @@ def submit(experiment: Any, config: Any, tags: dict[str, Any] | None = None, run
     spec.run_definition = _run_definition(spec, run_config)
     properties = {"ContentSnapshotId": snapshot.snapshot_id, "azureml.runsource": "experiment",
                   "_azureml.ComputeTargetType": target.type.lower(), **git_properties(source_directory)}
-    _assemble_folder(store, folder, spec, snapshot.snapshot_id, now)
+    _assemble_folder(store, folder, spec, snapshot.snapshot_id, now, clean_tags, properties)
     try:
         store.index.insert_run({"run_id": run_id, "experiment_name": experiment.name, "parent_run_id": parent_run_id,
                                 "run_type": SCRIPT_RUN_TYPE, "status": RunStatus.NOT_STARTED, "target": target.name,
@@ -159,7 +158,8 @@ def _run_definition(spec: RunSpec, run_config: Any) -> dict[str, Any]:
     }
 
 
-def _assemble_folder(store: Any, folder: Any, spec: RunSpec, snapshot_id: str, now: float) -> None:
+def _assemble_folder(store: Any, folder: Any, spec: RunSpec, snapshot_id: str, now: float,
+                     tags: dict[str, Any], properties: dict[str, Any]) -> None:
     staging = store.runs_dir / f".staging-{spec.run_id}"
     try:
         staging.mkdir()
@@ -170,6 +170,9 @@ def _assemble_folder(store: Any, folder: Any, spec: RunSpec, snapshot_id: str, n
         write_json_atomic(staged.spec_path, spec.model_dump(mode="json"))
         staged.write_initial_status({"status": RunStatus.NOT_STARTED, "created_time": now,
                                      "history": [[RunStatus.NOT_STARTED, now]]})
+        if tags:
+            staged.append_meta("tags", tags)
+        staged.append_meta("properties", properties)
         os.rename(staging, folder.path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -89,6 +89,17 @@ class Workspace:
         self._store.write_metadata(meta)
         self._meta = meta
 
+    # maintenance --------------------------------------------------------------------------------
+    def reconcile(self) -> list[str]:
+        """Mark runs whose owner process is gone as Failed (with the reason); returns their ids."""
+        from ..runner.reconcile import reconcile_all
+        return reconcile_all(self._store)
+
+    def rebuild_index(self) -> dict[str, int]:
+        """Rebuild runs and models in the index from the run folders and model sidecars on disk."""
+        from ..store.rebuild import rebuild_index
+        return rebuild_index(self._store)
+
     # collections --------------------------------------------------------------------------------
     @property
     def experiments(self) -> dict[str, Any]:

@@ -157,7 +157,7 @@ class Estimator:
             if clashes:
                 field = next(iter(clashes))
                 raise _err(field, clashes[field], "cannot be combined with environment_definition, which already says it",
-                           f"set it on the Environment instead, or drop environment_definition")
+                           "set it on the Environment instead, or drop environment_definition")
         if max_run_duration_seconds is not None and (not isinstance(max_run_duration_seconds, int)
                                                      or isinstance(max_run_duration_seconds, bool) or max_run_duration_seconds < 1):
             raise _err("max_run_duration_seconds", max_run_duration_seconds, "must be a whole number of seconds >= 1",
@@ -299,7 +299,7 @@ class _FrameworkEstimator(Estimator):
     def __init__(self, source_directory: str | None, *, framework_version: str | None = None,
                  _enable_optimized_mode: bool = False, **kwargs: Any) -> None:
         if framework_version is not None and (not isinstance(framework_version, str) or not framework_version[:1].isdigit()):
-            raise _err("framework_version", framework_version, "must be a version string", f"pass e.g. framework_version='2.3'")
+            raise _err("framework_version", framework_version, "must be a version string", "pass e.g. framework_version='2.3'")
         if framework_version is None:
             log.warning("framework_version is not specified: %s installs the newest %s that fits the interpreter "
                         "(Azure ML defaulted to an old pinned version).", type(self).__name__, self.FRAMEWORK_PACKAGE)

@@ -19,7 +19,7 @@ def main() -> int:
     model = run.register_model("demo-logreg", "outputs/model.json", tags={"accuracy": f"{metrics['accuracy'][-1]:.3f}"})
     print(f"\nStatus: {details['status']}   final accuracy: {metrics['accuracy'][-1]:.3f}   model: {model.id}")
     print(f"Run folder: {run.path}")
-    print(f"  jupyter estimator runs            # list runs")
+    print("  jupyter estimator runs            # list runs")
     print(f"  jupyter estimator show {run.id}")
     print("\nOpen JupyterLab on the example notebooks:")
     print(f"  {Path(sys.executable).parent / 'jupyter'} lab notebooks/")

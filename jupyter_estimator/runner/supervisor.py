@@ -23,7 +23,8 @@ from typing import Any
 from ..core.errors import EnvironmentBuildError
 from ..core.status import RunStatus
 from ..store.workspace_store import WorkspaceStore
-from ..tracking import context, metrics_view
+from ..store import metrics_file as metrics_view
+from ..tracking import context
 from . import slots
 from .environments import ensure_environment
 from .liveness import identity, process_start_ticks

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import time
 from pathlib import Path
@@ -122,6 +123,19 @@ class RunFolder:
 
     def write_initial_status(self, record: dict[str, Any]) -> None:
         write_json_atomic(self.status_path, record)
+
+    def append_meta(self, kind: str, data: Any) -> None:
+        """Append to meta.jsonl (tags, properties, names): the index can be rebuilt from these lines."""
+        line = json.dumps([time.time(), kind, data], default=str) + "\n"
+        with open(self.meta_log, "a", encoding="utf-8") as handle:
+            handle.write(line)
+
+    def read_meta(self) -> list[list]:
+        try:
+            with open(self.meta_log, encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.endswith("\n")]
+        except FileNotFoundError:
+            return []
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.errors import RunNotFoundException, invalid
 from ..core.status import RunStatus, is_terminal
 from . import context
-from .metric_buffer import MetricBuffer, flush_all
+from .metric_buffer import MetricBuffer
 from .run_inspect import InspectMixin
 from .run_logging import LoggingMixin
 
@@ -81,6 +81,7 @@ class Run(LoggingMixin, InspectMixin):
         if not isinstance(value, str) or not value:
             raise invalid("display_name", value, "must be a non-empty string", "pass e.g. 'baseline lr=0.1'")
         self._index.update_run(self.id, display_name=value)
+        self._folder.append_meta("display_name", value)
         self._display_name = value
 
     @property
@@ -90,6 +91,7 @@ class Run(LoggingMixin, InspectMixin):
     @description.setter
     def description(self, value: str) -> None:
         self._index.update_run(self.id, description=value)
+        self._folder.append_meta("description", value)
         self._description = value
 
     @property
@@ -211,7 +213,7 @@ class Run(LoggingMixin, InspectMixin):
         return self._set_status(RunStatus.CANCELED)  # interactive runs stop at once
 
     def _summarize_metrics(self) -> None:
-        from . import metrics_view
+        from ..store import metrics_file as metrics_view
         records = metrics_view.iter_records(self._folder.metrics_dir / "metrics.jsonl")
         self._index.replace_metric_summary(self.id, metrics_view.summary(records))
 
@@ -342,6 +344,10 @@ def _create_owned_run(experiment: Any, *, run_id: str | None = None, display_nam
     if status == RunStatus.RUNNING:
         record["start_time"] = now
     folder.write_initial_status(record)
+    if display_name:
+        folder.append_meta("display_name", display_name)
+    if properties:
+        folder.append_meta("properties", properties)
     try:
         store.index.insert_run({"run_id": run_id, "experiment_name": experiment.name, "parent_run_id": parent_run_id,
                                 "run_type": run_type, "status": status, "target": "local", "display_name": display_name,
@@ -431,6 +437,3 @@ class _OfflineRun:
     def __repr__(self) -> str:
         return f"Run(Experiment: None,\nId: {self.id},\nType: None,\nStatus: {self.status})"
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, default=str)

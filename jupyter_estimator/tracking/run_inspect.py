@@ -14,7 +14,7 @@ from ..core.errors import ActivityFailedException, ExperimentExecutionException,
 from ..core.status import RunStatus, is_terminal
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES
-from . import metrics_view
+from ..store import metrics_file as metrics_view
 from .metric_buffer import flush_all
 
 # Logs streamed by wait_for_completion, in AML's order: system (build) logs, then the user log.

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from ..core.errors import UserErrorException, invalid
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES
-from .metrics_view import DOCUMENT, IMAGE, LIST, ROW, SCALAR, TABLE
+from ..store.metrics_file import DOCUMENT, IMAGE, LIST, ROW, SCALAR, TABLE
 
 _SCALARS = (int, float, bool, str, type(None))
 
@@ -235,10 +235,7 @@ class LoggingMixin:
         return self._index.key_values("run_properties", self.id)
 
     def _record_meta(self, kind: str, data: Any) -> None:
-        """Append to meta.jsonl so the index can be rebuilt from run folders."""
-        line = json.dumps([time.time(), kind, data], default=str) + "\n"
-        with open(self._folder.meta_log, "a", encoding="utf-8") as handle:
-            handle.write(line)
+        self._folder.append_meta(kind, data)
 
 
 def _artifact_name_for(source: Path) -> str:

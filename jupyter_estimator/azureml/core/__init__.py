@@ -1,4 +1,4 @@
-from ..._version import __version__ as VERSION
+from ..._version import __version__ as VERSION  # noqa: F401 (AML exposes azureml.core.VERSION)
 from .._lazy import lazy_module
 
 __getattr__, __dir__ = lazy_module(__name__, {

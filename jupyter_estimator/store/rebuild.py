@@ -1,0 +1,78 @@
+"""Rebuild the index's runs and models from what lies on disk.
+
+Run folders (run.json, status.json, meta.jsonl, metrics/) and model sidecars (models/<name>/<v>.json)
+hold everything the index mirrors, so a lost or damaged index is recoverable. The rebuild runs in one
+write transaction, so other processes see either the old rows or the new ones. Environments and
+compute targets live in the index alone and are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import metrics_file
+from .run_folder import RunFolder
+from .workspace_store import WorkspaceStore
+
+
+def rebuild_index(store: WorkspaceStore) -> dict[str, int]:
+    runs = [RunFolder(path) for path in sorted(store.runs_dir.iterdir()) if (path / "run.json").exists()]
+    records = [_run_record(folder) for folder in runs]
+    records.sort(key=lambda r: r["row"]["created_time"])
+    models = [json.loads(p.read_text()) for p in sorted(store.models_dir.glob("*/*.json"))]
+    with store.index.write() as conn:
+        for table in ("run_tags", "run_properties", "run_metrics_latest", "runs", "models"):
+            conn.execute(f"DELETE FROM {table}")
+        numbers: dict[int, int] = {}
+        for record in records:
+            row = record["row"]
+            conn.execute("INSERT OR IGNORE INTO experiments(name, created_time) VALUES (?, ?)",
+                         (row["experiment_name"], row["created_time"]))
+            experiment_id = conn.execute("SELECT id FROM experiments WHERE name = ?", (row["experiment_name"],)).fetchone()[0]
+            numbers[experiment_id] = numbers.get(experiment_id, 0) + 1
+            conn.execute(
+                "INSERT INTO runs(run_id, experiment_id, parent_run_id, run_number, run_type, status, target, display_name,"
+                " description, created_time, start_time, end_time, submitted_by, snapshot_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (row["run_id"], experiment_id, row["parent_run_id"], numbers[experiment_id], row["run_type"], row["status"],
+                 row["target"], row["display_name"], row["description"], row["created_time"], row["start_time"],
+                 row["end_time"], row["submitted_by"], row["snapshot_id"]))
+            conn.executemany("INSERT INTO run_tags VALUES (?,?,?)", [(row["run_id"], k, v) for k, v in record["tags"].items()])
+            conn.executemany("INSERT INTO run_properties VALUES (?,?,?)",
+                             [(row["run_id"], k, v) for k, v in record["properties"].items()])
+            conn.executemany("INSERT INTO run_metrics_latest VALUES (?,?,?,?,?)",
+                             [(row["run_id"], name, json.dumps(value, default=str), step, count)
+                              for name, (value, step, count) in record["metrics"].items()])
+        for model in models:
+            conn.execute("INSERT INTO models(name, version, description, tags, properties, framework, framework_version,"
+                         " run_id, experiment_name, datasets, created_time, created_by, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         tuple(model[k] for k in ("name", "version", "description", "tags", "properties", "framework",
+                                                  "framework_version", "run_id", "experiment_name", "datasets",
+                                                  "created_time", "created_by", "path")))
+    return {"runs": len(records), "models": len(models)}
+
+
+def _run_record(folder: RunFolder) -> dict[str, Any]:
+    spec = folder.read_spec()
+    status = folder.read_status()
+    tags: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    names: dict[str, Any] = {"display_name": None, "description": None}
+    for _when, kind, data in folder.read_meta():
+        if kind == "tags":
+            tags.update(data)
+        elif kind == "remove_tags":
+            for key in data:
+                tags.pop(key, None)
+        elif kind == "properties":
+            for key, value in data.items():
+                properties.setdefault(key, value)  # immutable: the first value stands
+        elif kind in names:
+            names[kind] = data
+    metrics = metrics_file.summary(metrics_file.iter_records(folder.metrics_dir / "metrics.jsonl"))
+    row = {"run_id": folder.path.name, "experiment_name": spec.get("experiment"), "parent_run_id": spec.get("parent_run_id"),
+           "run_type": spec.get("run_type"), "status": status.get("status", "NotStarted"), "target": spec.get("target"),
+           "created_time": spec.get("created_time") or status.get("created_time") or 0.0,
+           "start_time": status.get("start_time"), "end_time": status.get("end_time"),
+           "submitted_by": spec.get("submitted_by"), "snapshot_id": spec.get("snapshot_id"), **names}
+    return {"row": row, "tags": tags, "properties": properties, "metrics": metrics}
