@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import html
-import json
 import os
 import time
 import uuid
