@@ -1,0 +1,60 @@
+"""What a submission carries, as plain data: the same model travels in-process and over REST.
+
+`build_request` in client/submission.py turns AML config objects into this; the service validates
+it again (a REST caller may send anything) and turns it into a run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .spec import EnvironmentSpec
+
+EXPERIMENT_NAME = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$")
+
+
+class DistributedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    framework: str = "Python"
+    communicator: str = "None"
+    node_count: int = Field(1, ge=1)
+    process_count_per_node: int = Field(1, ge=1)
+
+
+class SubmitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    experiment: str
+    source_directory: str
+    script: str | None = None
+    command: list[str] | None = None
+    arguments: list[str] = Field(default_factory=list)
+    compute_target: str = "local"
+    environment: EnvironmentSpec
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str | None] = Field(default_factory=dict)
+    max_run_duration_seconds: int | None = Field(None, ge=1)
+    distributed: DistributedRequest = Field(default_factory=DistributedRequest)
+    use_docker: bool = False
+    shm_size: str | None = "2g"
+    use_gpu: bool = False
+    uses_datasets: bool = False
+    parent_run_id: str | None = None
+    run_id: str | None = None
+    conda_dependencies: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("experiment")
+    @classmethod
+    def _experiment_name(cls, value: str) -> str:
+        if not EXPERIMENT_NAME.match(value):
+            raise ValueError("experiment names start with a letter or digit and hold only letters, digits, '_' and '-'")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("command must not be empty")
+        return value

@@ -1,0 +1,168 @@
+"""Submitting runs and reading them back, for any caller (kernel in-process, REST handler, CLI).
+
+Order matters for "bad input loses nothing": everything is validated and resolved first; then the
+snapshot (content-addressed, harmless if unused) is taken; then the run folder is assembled under
+a temporary name and renamed into place; then indexed; only then is the supervisor started. Any
+failure before the rename leaves no run behind; a failure after it removes what was made.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ..client.compute import get_compute_target
+from ..core.errors import CapabilityNotAvailable, invalid
+from ..core.spec import RunSpec
+from ..core.status import RunStatus
+from ..core.submit_request import SubmitRequest
+from ..runner.git_info import git_properties
+from ..runner.launch import start_supervisor
+from ..store.files import write_json_atomic
+from ..store.snapshot import SnapshotStore
+from ..tracking.run import SCRIPT_RUN_TYPE
+
+
+def submit_run(workspace: Any, request: SubmitRequest) -> str:
+    """Create and start a run from a validated request; returns its id."""
+    store = workspace.store
+    target = get_compute_target(workspace, request.compute_target)
+    _require_available(request, target)
+    source_directory = Path(request.source_directory)
+    if not source_directory.is_absolute():
+        raise invalid("source_directory", request.source_directory, "must be an absolute path", "send the folder's full path")
+    script = _check_entry(source_directory, request)
+    if request.parent_run_id is not None and store.index.run_row(request.parent_run_id) is None:
+        raise invalid("parent_run_id", request.parent_run_id, "names no run in this workspace", "pass an existing run id")
+    run_id = request.run_id or _new_run_id(request.experiment)
+    folder = store.run_folder(run_id, must_exist=False)
+    if folder.path.exists():
+        raise invalid("run_id", run_id, "a run with this id already exists", "leave run_id out for a fresh id")
+    user = getpass.getuser()
+    now = time.time()
+    env = request.environment
+    spec = RunSpec(
+        run_id=run_id, experiment=request.experiment, workspace_name=workspace.name, parent_run_id=request.parent_run_id,
+        target=target.name, target_type=target.type, backend=target.backend, source_directory=str(source_directory),
+        snapshot_id="pending", script=script, command=request.command, arguments=request.arguments,
+        environment=env, environment_hash=env.content_hash(), environment_variables=request.environment_variables,
+        max_run_duration_seconds=request.max_run_duration_seconds, framework=request.distributed.framework,
+        communicator=request.distributed.communicator, node_count=request.distributed.node_count,
+        submitted_by=user, created_time=now)
+    snapshot = SnapshotStore(store.snapshots_dir).take(source_directory)
+    spec.snapshot_id = snapshot.snapshot_id
+    spec.run_definition = _run_definition(spec, request)
+    properties = {"ContentSnapshotId": snapshot.snapshot_id, "azureml.runsource": "experiment",
+                  "_azureml.ComputeTargetType": target.type.lower(), **git_properties(source_directory)}
+    _assemble_folder(store, folder, spec, now, request.tags, properties)
+    try:
+        store.index.insert_run({"run_id": run_id, "experiment_name": request.experiment,
+                                "parent_run_id": request.parent_run_id, "run_type": SCRIPT_RUN_TYPE,
+                                "status": RunStatus.NOT_STARTED, "target": target.name, "created_time": now,
+                                "submitted_by": user, "snapshot_id": snapshot.snapshot_id},
+                               tags=request.tags, properties=properties)
+    except BaseException:
+        shutil.rmtree(folder.path, ignore_errors=True)
+        raise
+    start_supervisor(store.root, folder)
+    return run_id
+
+
+def _new_run_id(experiment_name: str) -> str:
+    return f"{experiment_name}_{int(time.time())}_{secrets.token_hex(4)}"
+
+
+def _check_entry(source_directory: Path, request: SubmitRequest) -> str | None:
+    root = source_directory.resolve()
+    if not root.is_dir():
+        raise invalid("source_directory", str(source_directory), "is not an existing folder", "pass the folder holding your code")
+    if request.command:
+        return None
+    script = request.script
+    if not script:
+        raise invalid("script", script, "a run needs a script or a command", "pass script='train.py'")
+    resolved = (root / script).resolve()
+    if os.path.isabs(script) or (resolved != root and root not in resolved.parents):
+        raise invalid("script", script, f"must be inside source_directory {str(root)!r}",
+                      "pass a path relative to source_directory, or move the script into it")
+    if not resolved.is_file():
+        raise invalid("script", script, f"no such file in source_directory {str(root)!r}", "check the name")
+    return resolved.relative_to(root).as_posix()
+
+
+def _require_available(request: SubmitRequest, target: Any) -> None:
+    """Fail at once, naming what is missing, for what this version cannot run yet."""
+    distributed = request.distributed
+    missing = None
+    if distributed.node_count > 1 or distributed.communicator not in ("None", "") or distributed.process_count_per_node > 1:
+        missing = ("distributed_training", "distributed launch (mpirun / torchrun / TF_CONFIG) is not available in this version",
+                   "drop node_count/distributed_training to run one process")
+    elif request.use_docker:
+        missing = ("use_docker", "the Docker target is not available in this version",
+                   "set use_docker=False and drop custom_docker_image to run locally")
+    elif request.use_gpu:
+        missing = ("use_gpu", "GPU runs are not available in this version", "set use_gpu=False")
+    elif request.uses_datasets:
+        missing = ("inputs", "datasets are not available in this version", "read data from a path the script can see")
+    if missing:
+        field, problem, fix = missing
+        raise CapabilityNotAvailable(f"{field}: {problem}. Fix: {fix}.", field=field)
+    if target.backend != "local":
+        raise CapabilityNotAvailable(f"compute_target: the {target.type} backend is not available in this version. "
+                                     "Fix: use compute_target='local'.", field="compute_target")
+
+
+def _run_definition(spec: RunSpec, request: SubmitRequest) -> dict[str, Any]:
+    env = spec.environment
+    return {
+        "script": spec.script, "command": " ".join(spec.command) if spec.command else "", "arguments": spec.arguments,
+        "target": spec.target, "framework": spec.framework, "communicator": spec.communicator,
+        "nodeCount": spec.node_count, "maxRunDurationSeconds": spec.max_run_duration_seconds,
+        "environmentVariables": spec.environment_variables,
+        "environment": {"name": env.name, "version": env.version,
+                        "python": {"userManagedDependencies": env.user_managed, "interpreterPath": env.interpreter,
+                                   "condaDependencies": request.conda_dependencies},
+                        "docker": env.docker.model_dump(), "environmentVariables": env.environment_variables},
+        "docker": {"useDocker": request.use_docker, "shmSize": request.shm_size},
+        "mpi": {"processCountPerNode": request.distributed.process_count_per_node},
+        "data": {},
+    }
+
+
+def _assemble_folder(store: Any, folder: Any, spec: RunSpec, now: float, tags: dict[str, Any],
+                     properties: dict[str, Any]) -> None:
+    staging = store.runs_dir / f".staging-{spec.run_id}"
+    try:
+        staging.mkdir()
+        staged = type(folder)(staging)
+        staged.create_layout()
+        SnapshotStore(store.snapshots_dir).materialize(spec.snapshot_id, staged.snapshot_dir)
+        _link_run_dirs(staged)
+        write_json_atomic(staged.spec_path, spec.model_dump(mode="json"))
+        staged.write_initial_status({"status": RunStatus.NOT_STARTED, "created_time": now,
+                                     "history": [[RunStatus.NOT_STARTED, now]]})
+        if tags:
+            staged.append_meta("tags", tags)
+        staged.append_meta("properties", properties)
+        os.rename(staging, folder.path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _link_run_dirs(folder: Any) -> None:
+    """The script's ./outputs and ./logs are the run's outputs/ and logs/ (TensorBoard reads logs/ live)."""
+    for name in ("outputs", "logs"):
+        inside = folder.snapshot_dir / name
+        if inside.is_dir() and not inside.is_symlink():
+            for item in inside.iterdir():  # a project that ships a logs/ folder keeps its files
+                os.replace(item, folder.path / name / item.name)
+            inside.rmdir()
+        elif inside.exists():
+            inside.unlink()
+        os.symlink(os.path.join("..", name), inside)
