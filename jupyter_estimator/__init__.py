@@ -46,6 +46,11 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["VERSION", "__version__", *_EXPORTS]
 
 
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .server.app import EstimatorApp  # imported only by a Jupyter server, never by scripts
+    return [{"module": "jupyter_estimator.server.app", "app": EstimatorApp}]
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

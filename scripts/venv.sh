@@ -9,3 +9,6 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$1]"
 export PATH="$VENV/bin:$PATH"
+# An editable install skips data files; place the server-extension switch as a wheel install would.
+mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
+cp "$ROOT/jupyter-config/server-config/jupyter_estimator.json" "$VENV/etc/jupyter/jupyter_server_config.d/"

@@ -96,7 +96,7 @@ def test_load_runs_by_id_and_list_with_filters(exp, project, finished):
 def test_repr_and_html(finished):
     assert repr(finished) == f"Run(Experiment: tests,\nId: {finished.id},\nType: azureml.scriptrun,\nStatus: Completed)"
     assert "<table" in finished._repr_html_() and finished.id in finished._repr_html_()
-    assert finished.get_portal_url().startswith("file://")
+    assert finished.get_portal_url().startswith(f"jupyter estimator show {finished.id}")
 
 
 def test_start_logging_context_manager(exp, tmp_path, monkeypatch):

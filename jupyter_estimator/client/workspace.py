@@ -43,6 +43,11 @@ class Workspace:
         if changed:
             self._store.write_metadata(meta)
         self._meta = meta
+        # A kernel under Jupyter submits through its server (same store either way); an explicit path stays local.
+        self._server = None
+        if path is None:
+            from .server_link import find_server
+            self._server = find_server(str(self._store.root))
 
     # identity -----------------------------------------------------------------------------------
     @property
@@ -64,6 +69,11 @@ class Workspace:
     @property
     def path(self) -> str:
         return str(self._store.root)
+
+    @property
+    def server_url(self) -> str | None:
+        """The Jupyter server this workspace's submissions go through, if any."""
+        return self._server.url if self._server else None
 
     @property
     def store(self) -> WorkspaceStore:

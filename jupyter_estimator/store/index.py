@@ -119,13 +119,28 @@ class Index:
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
 
     def non_terminal_runs(self) -> list[sqlite3.Row]:
-        return self.read("SELECT run_id FROM runs WHERE status NOT IN ('Completed', 'Failed', 'Canceled')")
+        return self.read("SELECT run_id, status FROM runs WHERE status NOT IN ('Completed', 'Failed', 'Canceled')")
+
+    def runs_changed_since(self, since: float) -> list[sqlite3.Row]:
+        """Runs that are live, or were created or ended after `since`: what a status watcher must look at."""
+        return self.read(
+            "SELECT r.run_id, r.status, r.parent_run_id, e.name AS experiment_name FROM runs r"
+            " JOIN experiments e ON e.id = r.experiment_id"
+            " WHERE r.status NOT IN ('Completed', 'Failed', 'Canceled') OR r.created_time >= ? OR r.end_time >= ?",
+            (since, since))
 
     def list_runs(self, *, experiment_name: str | None = None, parent_run_id: str | None = None,
                   top_level_only: bool = True, tags: Any = None, properties: Any = None, run_type: str | None = None,
-                  status: str | None = None, limit: int = 100, offset: int = 0) -> list[sqlite3.Row]:
-        """One page of runs, newest first. tags/properties: a key (present) or a dict (key = value)."""
+                  status: str | None = None, limit: int = 100, offset: int = 0, newest_first: bool = True,
+                  created_after: float | None = None, created_before: float | None = None) -> list[sqlite3.Row]:
+        """One page of runs, newest first by default. tags/properties: a key (present) or a dict (key = value)."""
         where, params = [], []
+        if created_after is not None:
+            where.append("r.created_time >= ?")
+            params.append(created_after)
+        if created_before is not None:
+            where.append("r.created_time < ?")
+            params.append(created_before)
         if experiment_name is not None:
             where.append("r.experiment_id = (SELECT id FROM experiments WHERE name = ?)")
             params.append(experiment_name)
@@ -151,7 +166,8 @@ class Index:
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         return self.read(
             "SELECT r.*, e.name AS experiment_name FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-            f"{clause} ORDER BY r.created_time DESC, r.run_id DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+            f"{clause} ORDER BY r.created_time {'DESC' if newest_first else 'ASC'}, r.run_id {'DESC' if newest_first else 'ASC'}"
+            " LIMIT ? OFFSET ?", (*params, limit, offset))
 
     # tags and properties ------------------------------------------------------------------------
     def key_values(self, table: str, run_id: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ DEFAULT_IGNORES = [".git/", ".ipynb_checkpoints/", "__pycache__/", ".azureml/", 
                    "/outputs/", ".amlignore.lock"]
 WARN_BYTES = 300 * 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
+DEFAULT_MAX_FILES = 100_000
 _CHUNK = 1024 * 1024
 
 
@@ -48,23 +49,27 @@ class SnapshotStore:
             folder.mkdir(parents=True, exist_ok=True)
 
     # taking -------------------------------------------------------------------------------------
-    def take(self, source_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SnapshotResult:
+    def take(self, source_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_files: int = DEFAULT_MAX_FILES) -> SnapshotResult:
         source_dir = Path(source_dir).absolute()
         if not source_dir.is_dir():
             raise invalid("source_directory", str(source_dir), "is not a directory",
                           "pass the folder that holds your training script")
         cache_path = self.statcache / (hashlib.sha256(str(source_dir).encode()).hexdigest()[:32] + ".json")
         cache: dict[str, list] = read_json(cache_path, {}) or {}
+        files, total = [], 0
+        for item in _walk(source_dir):  # stat only: limits are checked before a byte is copied
+            files.append(item)
+            total += item[2].st_size
+            if total > max_bytes or len(files) > max_files:
+                break
+        if total > max_bytes or len(files) > max_files:
+            raise SnapshotException(
+                f"source_directory: {source_dir} holds more than the snapshot limit "
+                f"({max_files} files, {max_bytes / 2**20:.0f} MiB). Fix: list large data or outputs in an .amlignore "
+                "(or .gitignore) file there, or submit a smaller folder.", field="source_directory")
         new_cache: dict[str, list] = {}
         entries: list[list] = []
-        total = 0
-        for relative, full, st in _walk(source_dir):
-            total += st.st_size
-            if total > max_bytes:
-                raise SnapshotException(
-                    f"source_directory: the snapshot of {source_dir} exceeds {max_bytes / 2**20:.0f} MiB. "
-                    "Fix: list large data or outputs in an .amlignore (or .gitignore) file there, "
-                    "or pass snapshot limits explicitly.", field="source_directory")
+        for relative, full, st in files:
             key = [st.st_size, st.st_mtime_ns, st.st_ino]
             cached = cache.get(relative)
             if cached is not None and cached[:3] == key and self._blob_path(cached[3]).exists():

@@ -303,14 +303,22 @@ class Run(LoggingMixin, InspectMixin):
         return removed
 
     def get_portal_url(self) -> str:
-        return self._folder.path.as_uri()
+        """A link that opens JupyterLab on this run when a server hosts the workspace; else how to see it."""
+        server = getattr(self.experiment.workspace, "_server", None)
+        if server is not None:
+            return server.portal_url(self.id)
+        return f"jupyter estimator show {self.id}  (run folder: {self._folder.path.as_uri()})"
 
     def __repr__(self) -> str:
         return f"Run(Experiment: {self.experiment.name},\nId: {self.id},\nType: {self.type},\nStatus: {self.get_status()})"
 
     def _repr_html_(self) -> str:
         cells = [self.experiment.name, self.id, str(self.type), self.get_status()]
-        link = f'<a href="{html.escape(self.get_portal_url())}" target="_blank">Link to run folder</a>'
+        server = getattr(self.experiment.workspace, "_server", None)
+        if server is not None:
+            link = f'<a href="{html.escape(server.portal_url(self.id))}" target="_blank">Open in JupyterLab</a>'
+        else:
+            link = f'<a href="{html.escape(self._folder.path.as_uri())}" target="_blank">Run folder</a>'
         return ("<table style='width:100%'><tr><th>Experiment</th><th>Id</th><th>Type</th><th>Status</th>"
                 "<th>Details Page</th></tr><tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
                 + f"<td>{link}</td></tr></table>")

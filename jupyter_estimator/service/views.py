@@ -1,0 +1,211 @@
+"""Read-side operations with JSON-ready results, shared by the REST handlers and any other client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import EstimatorError, RunNotFoundException, invalid
+from ..core.status import ALL_STATUSES, is_terminal
+from ..runner.reconcile import reconcile_run
+from ..store import metrics_file
+from ..store.files import resolve_inside, safe_relative
+from ..store.run_folder import RESERVED_NAMES
+from ..store.workspace_store import WorkspaceStore
+
+MAX_LOG_CHUNK = 1024 * 1024
+MAX_METRIC_RECORDS = 10_000
+
+
+class Conflict(EstimatorError):
+    """The request is valid but the run's state forbids it (maps to HTTP 409)."""
+
+
+def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False) -> dict[str, Any]:
+    run_id = row["run_id"]
+    summary = {
+        "id": run_id, "experiment": row["experiment_name"], "number": row["run_number"], "type": row["run_type"],
+        "status": row["status"], "target": row["target"], "display_name": row["display_name"],
+        "description": row["description"], "parent_run_id": row["parent_run_id"], "created_time": row["created_time"],
+        "start_time": row["start_time"], "end_time": row["end_time"], "submitted_by": row["submitted_by"],
+        "snapshot_id": row["snapshot_id"], "tags": store.index.key_values("run_tags", run_id),
+    }
+    if with_details:
+        folder = store.run_folder(run_id)
+        record = folder.read_status()
+        if not is_terminal(record.get("status", "")):
+            record = reconcile_run(store, run_id)
+        spec = folder.read_spec()
+        summary.update({
+            "status": record.get("status", summary["status"]),
+            "properties": store.index.key_values("run_properties", run_id),
+            "run_definition": spec.get("run_definition", {}), "error": record.get("error"),
+            "exit_code": record.get("exit_code"), "signal": record.get("signal"), "details": record.get("details"),
+            "history": record.get("history", []), "log_files": log_files(folder.path),
+            "metrics_summary": {r["name"]: {"last": metrics_file_value(r["value"]), "step": r["step"], "count": r["count"]}
+                                for r in store.index.read("SELECT * FROM run_metrics_latest WHERE run_id = ?", (run_id,))},
+        })
+    return summary
+
+
+def metrics_file_value(text: str | None) -> Any:
+    import json
+    return None if text is None else json.loads(text)
+
+
+def require_row(store: WorkspaceStore, run_id: str) -> Any:
+    store.run_folder(run_id, must_exist=False)  # validates the id's shape
+    row = store.index.run_row(run_id)
+    if row is None:
+        raise RunNotFoundException(f"run_id: no run {run_id!r} in this workspace. Fix: list runs with GET runs.", field="run_id")
+    return row
+
+
+def parse_key_filters(values: list[str], field: str) -> dict[str, Any] | None:
+    """`key` (present) or `key:value` items, as given in query strings."""
+    if not values:
+        return None
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition(":")
+        if not key:
+            raise invalid(field, item, "must be 'key' or 'key:value'", f"pass e.g. {field}=lr:0.1")
+        result[key] = value if sep else None
+    return result
+
+
+def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: str | None = None, tags: list[str] = (),
+              properties: list[str] = (), parent: str | None = None, include_children: bool = False, limit: int = 50,
+              offset: int = 0, sort: str = "-created_time", since: float | None = None, until: float | None = None) -> dict[str, Any]:
+    if status is not None and status not in ALL_STATUSES:
+        raise invalid("status", status, "is not a run status", f"use one of {sorted(ALL_STATUSES)}")
+    if sort not in ("-created_time", "created_time"):
+        raise invalid("sort", sort, "runs sort by creation time only", "use sort=-created_time (newest first) or created_time")
+    if not 1 <= limit <= 1000:
+        raise invalid("limit", limit, "must be between 1 and 1000", "pass e.g. limit=50")
+    if offset < 0:
+        raise invalid("offset", offset, "must be >= 0", "pass offset=0")
+    tag_filter = parse_key_filters(list(tags), "tag")
+    property_filter = parse_key_filters(list(properties), "property")
+    rows = store.index.list_runs(experiment_name=experiment, parent_run_id=parent, top_level_only=not include_children,
+                                 tags=tag_filter, properties=property_filter, status=status,
+                                 limit=limit + 1, offset=offset, newest_first=sort.startswith("-"),
+                                 created_after=since, created_before=until)
+    return {"runs": [run_summary(store, row) for row in rows[:limit]], "offset": offset, "limit": limit,
+            "has_more": len(rows) > limit}
+
+
+def log_files(run_path: Path) -> list[dict[str, Any]]:
+    files = []
+    for folder in ("azureml-logs", "user_logs"):
+        root = run_path / folder
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    files.append({"path": path.relative_to(run_path).as_posix(), "size": path.stat().st_size})
+    return files
+
+
+def read_log(store: WorkspaceStore, run_id: str, file: str = "user_logs/std_log.txt", offset: int = 0,
+             limit: int = MAX_LOG_CHUNK) -> dict[str, Any]:
+    """A chunk of a log from a byte offset, cut at the last whole line (unless the run is over)."""
+    require_row(store, run_id)
+    folder = store.run_folder(run_id)
+    relative = safe_relative(file, "file")
+    if relative.parts[0] not in ("user_logs", "azureml-logs"):
+        raise invalid("file", file, "is not a log file", "use user_logs/std_log.txt or a file from the run's log_files")
+    if offset < 0:
+        raise invalid("offset", offset, "must be >= 0", "start at offset=0")
+    if not 1 <= limit <= MAX_LOG_CHUNK:
+        raise invalid("limit", limit, f"must be between 1 and {MAX_LOG_CHUNK}", "leave it out for the default")
+    path = resolve_inside(folder.path, relative, "file")
+    status = folder.read_status().get("status")
+    terminal = is_terminal(status or "")
+    size = path.stat().st_size if path.exists() else 0
+    data = b""
+    if path.exists() and offset < size:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(limit)
+        if not terminal and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            data = data[:cut] if cut else (data if len(data) == limit else b"")
+    next_offset = offset + len(data)
+    return {"data": data.decode("utf-8", errors="replace"), "offset": offset, "next_offset": next_offset,
+            "size": size, "eof": terminal and next_offset >= size, "status": status}
+
+
+def read_metrics(store: WorkspaceStore, run_id: str, after: int = 0, name: str | None = None,
+                 limit: int = MAX_METRIC_RECORDS) -> dict[str, Any]:
+    require_row(store, run_id)
+    if after < 0:
+        raise invalid("after", after, "must be >= 0", "start at after=0")
+    if not 1 <= limit <= MAX_METRIC_RECORDS:
+        raise invalid("limit", limit, f"must be between 1 and {MAX_METRIC_RECORDS}", "leave it out for the default")
+    folder = store.run_folder(run_id)
+    records, last = [], after
+    for seq, (when, kind, metric, value, step) in metrics_file.iter_records(folder.metrics_dir / "metrics.jsonl", after):
+        last = seq
+        if name is not None and metric != name:
+            continue
+        records.append({"seq": seq, "time": when, "kind": kind, "name": metric, "value": value, "step": step})
+        if len(records) >= limit:
+            break
+    status = folder.read_status().get("status")
+    return {"records": records, "after": after, "next_after": last, "status": status}
+
+
+def list_files(store: WorkspaceStore, run_id: str) -> list[dict[str, Any]]:
+    require_row(store, run_id)
+    root = store.run_folder(run_id).path
+    files = []
+    for current, dirs, names in os.walk(root):
+        relative_dir = os.path.relpath(current, root)
+        if relative_dir == ".":
+            dirs[:] = sorted(d for d in dirs if d not in RESERVED_NAMES)
+            names = [n for n in names if n not in RESERVED_NAMES and not n.startswith(".")]
+        prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+        for name in sorted(names):
+            path = Path(current) / name
+            if path.is_file():
+                files.append({"path": prefix + name, "size": path.stat().st_size})
+    return files
+
+
+def file_path(store: WorkspaceStore, run_id: str, path: str) -> Path:
+    """The absolute path of one of the run's files; refuses anything outside the run's folder or reserved."""
+    require_row(store, run_id)
+    relative = safe_relative(path, "path")
+    if relative.parts[0] in RESERVED_NAMES:
+        raise invalid("path", path, "is not one of the run's files", "pick a path from GET runs/{id}/files")
+    target = resolve_inside(store.run_folder(run_id).path, relative, "path")
+    if not target.is_file():
+        raise RunNotFoundException(f"path: the run has no file {path!r}. Fix: pick one from GET runs/{{id}}/files.", field="path")
+    return target
+
+
+def cancel_run(store: WorkspaceStore, run_id: str) -> dict[str, Any]:
+    require_row(store, run_id)
+    from ..client.workspace import Workspace
+    from ..tracking.run import Run
+    workspace = Workspace(path=store.root)
+    run = Run.get(workspace, run_id)
+    if not run.cancel():
+        raise Conflict(f"run_id: run {run_id} is already {run.get_status()}; there is nothing to cancel.", field="run_id")
+    return run_summary(store, store.index.run_row(run_id))
+
+
+def delete_run(store: WorkspaceStore, run_id: str) -> None:
+    require_row(store, run_id)
+    folder = store.run_folder(run_id)
+    status = folder.read_status().get("status", "")
+    if not is_terminal(status):
+        status = reconcile_run(store, run_id).get("status", "")
+    if not is_terminal(status):
+        raise Conflict(f"run_id: run {run_id} is {status}. Fix: cancel it and wait for it to end before deleting.", field="run_id")
+    if store.index.read("SELECT 1 FROM runs WHERE parent_run_id = ? LIMIT 1", (run_id,)):
+        raise Conflict(f"run_id: run {run_id} has child runs. Fix: delete them first.", field="run_id")
+    store.index.delete_run(run_id)
+    shutil.rmtree(folder.path, ignore_errors=True)
