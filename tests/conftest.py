@@ -13,6 +13,7 @@ import pytest
 from jupyter_estimator.store.index import reset_connections
 
 REPO = Path(__file__).resolve().parents[1]
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 
 @pytest.fixture

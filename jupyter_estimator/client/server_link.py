@@ -120,12 +120,12 @@ def find_server(workspace_path: str) -> ServerLink | None:
     """The first running server with this extension that hosts `workspace_path`, or None."""
     if os.environ.get(NO_SERVER) or os.environ.get("JUPYTER_ESTIMATOR_RUN_ID"):
         return None
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     wanted = os.path.realpath(workspace_path)
     for url, token, how in _candidates():
-        if url in seen:
+        if (url, token) in seen:
             continue
-        seen.add(url)
+        seen.add((url, token))
         link = ServerLink(url, token, "", how)
         try:
             info = link.request("GET", "workspace", timeout=2.0)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server.utils import url_path_join
 from traitlets import Float, Integer, List, Unicode
 
 from ..client.workspace import Workspace
@@ -51,8 +50,7 @@ class EstimatorApp(ExtensionApp):
         self.log.info("jupyter_estimator: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:
-        prefix = url_path_join(self.serverapp.base_url, API_PREFIX)
-        self.handlers.extend(routes(prefix))
+        self.handlers.extend(routes("/" + API_PREFIX))  # ExtensionApp prepends the server's base_url
 
     def _emit(self, data: dict[str, Any]) -> None:
         self.serverapp.event_logger.emit(schema_id=SCHEMA_ID, data=data)
