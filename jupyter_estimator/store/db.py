@@ -76,6 +76,14 @@ MIGRATIONS: list[str] = [
         name TEXT PRIMARY KEY, type TEXT NOT NULL, config TEXT NOT NULL DEFAULT '{}', created_time REAL NOT NULL
     );
     """,
+    # 2: listing orders by (created_time, run_id); indexes that match the whole ORDER BY avoid a sort of every run
+    """
+    DROP INDEX runs_by_experiment_time;
+    DROP INDEX runs_by_time;
+    CREATE INDEX runs_by_experiment_time ON runs(experiment_id, created_time DESC, run_id DESC);
+    CREATE INDEX runs_by_time ON runs(created_time DESC, run_id DESC);
+    CREATE INDEX runs_by_parent_time ON runs(parent_run_id, created_time DESC, run_id DESC);
+    """,
 ]
 
 

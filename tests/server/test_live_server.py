@@ -85,14 +85,17 @@ def test_submit_follow_list_download_cancel(live_server):
     assert live_server.request("GET", f"runs/{long_run['id']}")[0] == 404
 
 
-def test_server_killed_and_restarted_mid_run_loses_no_line(live_server):
+@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_server_killed_and_restarted_mid_run_loses_no_line(live_server, stop_signal):
     project = write(live_server.root, "count.py", (
         "import time\nfrom jupyter_estimator import Run\nrun = Run.get_context()\n"
         "for i in range(60):\n    print(f'n={i:03d}', flush=True)\n    run.log('i', i)\n    time.sleep(0.05)\n"))
     run = live_server.request("POST", "runs", submit_body(project, "count.py"))[1]
     first = live_server.request("GET", f"runs/{run['id']}/logs?wait=10")[1]
     assert first["data"].startswith("n=000")
-    live_server.kill(signal.SIGKILL)
+    live_server.kill(stop_signal)
+    record = json.loads((live_server.workspace / "runs" / run["id"] / "status.json").read_text())
+    assert record["status"] == "Running"  # the server going away did not touch the run
     time.sleep(0.5)
     live_server.start()  # a new process on a new port, same workspace
     log = follow_logs(live_server, run["id"])
