@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "Environment": "core.environment",
     "CondaDependencies": "core.conda_dependencies",
     "RunStatus": "core.status",
+    "Tensorboard": "tensorboard",
 }
 
 __all__ = ["VERSION", "__version__", *_EXPORTS]
@@ -49,6 +50,12 @@ __all__ = ["VERSION", "__version__", *_EXPORTS]
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .server.app import EstimatorApp  # imported only by a Jupyter server, never by scripts
     return [{"module": "jupyter_estimator.server.app", "app": EstimatorApp}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext jupyter_estimator`: registers %%estimator and the line magics."""
+    from .magics import load_ipython_extension as load
+    load(ipython)
 
 
 def __getattr__(name: str) -> Any:

@@ -30,7 +30,9 @@ def build_request(experiment_name: str, config: Any, tags: dict[str, Any] | None
     if tags is not None and not isinstance(tags, dict):
         raise invalid("tags", tags, "must be a dict", "pass e.g. tags={'lr': '0.1'}")
     run_config = config.run_config
-    source_directory = Path(config.source_directory).expanduser().absolute()
+    inline_files = dict(getattr(config, "_inline_files", None) or {})
+    only_inline = getattr(config, "_inline_only", False)
+    source_directory = None if only_inline else Path(config.source_directory).expanduser().absolute()
     command = None
     if config.command:
         command = shlex.split(config.command) if isinstance(config.command, str) else [str(c) for c in config.command]
@@ -38,9 +40,10 @@ def build_request(experiment_name: str, config: Any, tags: dict[str, Any] | None
             raise invalid("command", config.command, "is empty", "pass e.g. command=['python', 'train.py']")
     environment = run_config.environment
     return SubmitRequest(
-        experiment=experiment_name, source_directory=str(source_directory), script=None if command else config.script,
+        experiment=experiment_name, source_directory=None if source_directory is None else str(source_directory),
+        inline_files=inline_files, script=None if command else config.script,
         command=command, arguments=[str(a) for a in config.arguments], compute_target=run_config.target,
-        environment=environment_spec(environment, str(source_directory)),
+        environment=environment_spec(environment, None if source_directory is None else str(source_directory)),
         environment_variables={str(k): str(v) for k, v in (run_config.environment_variables or {}).items()},
         tags=_clean_tags(tags), max_run_duration_seconds=run_config.max_run_duration_seconds,
         distributed=DistributedRequest(framework=run_config.framework, communicator=str(run_config.communicator),

@@ -75,9 +75,11 @@ class Estimator:
                  source_directory_data_store: Any = None, shm_size: str | None = None, resume_from: Any = None,
                  max_run_duration_seconds: int | None = None, _disable_validation: bool = True,
                  _show_lint_warnings: bool = False, _show_package_warnings: bool = False,
-                 _framework_packages: list[str] | None = None) -> None:
+                 _framework_packages: list[str] | None = None, _inline_files: dict[str, str] | None = None) -> None:
         _warn_deprecated_once(type(self).__name__)
         # --- where and what ------------------------------------------------------------------------
+        self._inline_files = dict(_inline_files or {})  # e.g. a %%estimator cell, laid over the snapshot
+        self._inline_only = source_directory is None and bool(self._inline_files)
         self.source_directory = str(source_directory) if source_directory else "."
         if not isinstance(self.source_directory, str) or not Path(self.source_directory).is_dir():
             raise _err("source_directory", source_directory, "is not an existing folder", "pass the folder that holds your script")
@@ -229,6 +231,8 @@ class Estimator:
         if os.path.isabs(entry_script) or (script != root and root not in script.parents):
             raise _err("entry_script", entry_script, f"must be inside source_directory {str(root)!r}",
                        "pass a path relative to source_directory, or move the script into it")
+        if entry_script in self._inline_files:
+            return
         if not script.is_file():
             raise _err("entry_script", entry_script, f"no such file in source_directory {str(root)!r}",
                        "check the name, or the source_directory")
@@ -284,6 +288,7 @@ class Estimator:
         config = ScriptRunConfig(self.source_directory, script=self._entry_script,
                                  arguments=flatten_script_params(params), run_config=copy.copy(self.run_config))
         config._estimator_gpu = self._use_gpu  # type: ignore[attr-defined]
+        config._inline_files, config._inline_only = self._inline_files, self._inline_only  # type: ignore[attr-defined]
         return config
 
 

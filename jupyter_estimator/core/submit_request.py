@@ -27,7 +27,8 @@ class DistributedRequest(BaseModel):
 class SubmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment: str
-    source_directory: str
+    source_directory: str | None  # None: the snapshot holds only inline_files
+    inline_files: dict[str, str] = Field(default_factory=dict)  # e.g. a notebook cell written as the script
     script: str | None = None
     command: list[str] | None = None
     arguments: list[str] = Field(default_factory=list)

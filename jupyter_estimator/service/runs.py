@@ -33,8 +33,8 @@ def submit_run(workspace: Any, request: SubmitRequest) -> str:
     store = workspace.store
     target = get_compute_target(workspace, request.compute_target)
     _require_available(request, target)
-    source_directory = Path(request.source_directory)
-    if not source_directory.is_absolute():
+    source_directory = Path(request.source_directory) if request.source_directory is not None else None
+    if source_directory is not None and not source_directory.is_absolute():
         raise invalid("source_directory", request.source_directory, "must be an absolute path", "send the folder's full path")
     script = _check_entry(source_directory, request)
     if request.parent_run_id is not None and store.index.run_row(request.parent_run_id) is None:
@@ -48,17 +48,19 @@ def submit_run(workspace: Any, request: SubmitRequest) -> str:
     env = request.environment
     spec = RunSpec(
         run_id=run_id, experiment=request.experiment, workspace_name=workspace.name, parent_run_id=request.parent_run_id,
-        target=target.name, target_type=target.type, backend=target.backend, source_directory=str(source_directory),
+        target=target.name, target_type=target.type, backend=target.backend,
+        source_directory=str(source_directory) if source_directory else "",
         snapshot_id="pending", script=script, command=request.command, arguments=request.arguments,
         environment=env, environment_hash=env.content_hash(), environment_variables=request.environment_variables,
         max_run_duration_seconds=request.max_run_duration_seconds, framework=request.distributed.framework,
         communicator=request.distributed.communicator, node_count=request.distributed.node_count,
         submitted_by=user, created_time=now)
-    snapshot = SnapshotStore(store.snapshots_dir).take(source_directory)
+    snapshot = SnapshotStore(store.snapshots_dir).take(source_directory, inline_files=request.inline_files)
     spec.snapshot_id = snapshot.snapshot_id
     spec.run_definition = _run_definition(spec, request)
     properties = {"ContentSnapshotId": snapshot.snapshot_id, "azureml.runsource": "experiment",
-                  "_azureml.ComputeTargetType": target.type.lower(), **git_properties(source_directory)}
+                  "_azureml.ComputeTargetType": target.type.lower(),
+                  **(git_properties(source_directory) if source_directory else {})}
     _assemble_folder(store, folder, spec, now, request.tags, properties)
     try:
         store.index.insert_run({"run_id": run_id, "experiment_name": request.experiment,
@@ -77,15 +79,27 @@ def _new_run_id(experiment_name: str) -> str:
     return f"{experiment_name}_{int(time.time())}_{secrets.token_hex(4)}"
 
 
-def _check_entry(source_directory: Path, request: SubmitRequest) -> str | None:
+def _check_entry(source_directory: Path | None, request: SubmitRequest) -> str | None:
+    from ..store.files import safe_relative
+    for name in request.inline_files:
+        safe_relative(name, "inline_files")
+    script = request.script
+    if source_directory is None:
+        if request.command:
+            return None
+        if not script or script not in request.inline_files:
+            raise invalid("script", script, "with no source_directory the script must be one of inline_files",
+                          "send the script's text in inline_files, or a source_directory")
+        return safe_relative(script, "script").as_posix()
     root = source_directory.resolve()
     if not root.is_dir():
         raise invalid("source_directory", str(source_directory), "is not an existing folder", "pass the folder holding your code")
     if request.command:
         return None
-    script = request.script
     if not script:
         raise invalid("script", script, "a run needs a script or a command", "pass script='train.py'")
+    if script in request.inline_files:
+        return safe_relative(script, "script").as_posix()
     resolved = (root / script).resolve()
     if os.path.isabs(script) or (resolved != root and root not in resolved.parents):
         raise invalid("script", script, f"must be inside source_directory {str(root)!r}",

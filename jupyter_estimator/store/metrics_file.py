@@ -76,3 +76,25 @@ def summary(records: Iterator[tuple[int, list]]) -> dict[str, tuple[Any, Any, in
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+class MetricsTail:
+    """Follows a metrics file from where it last stopped (byte offset), so a live view reads each record once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset, self.seq = path, 0, 0
+
+    def read_new(self, max_bytes: int = 8 * 1024 * 1024) -> list[tuple[int, list]]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read(max_bytes)
+        except FileNotFoundError:
+            return []
+        cut = data.rfind(b"\n") + 1
+        records = []
+        for line in data[:cut].splitlines():
+            self.seq += 1
+            records.append((self.seq, json.loads(line)))
+        self.offset += cut
+        return records

@@ -49,7 +49,11 @@ class SnapshotStore:
             folder.mkdir(parents=True, exist_ok=True)
 
     # taking -------------------------------------------------------------------------------------
-    def take(self, source_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_files: int = DEFAULT_MAX_FILES) -> SnapshotResult:
+    def take(self, source_dir: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, max_files: int = DEFAULT_MAX_FILES,
+             inline_files: dict[str, str] | None = None) -> SnapshotResult:
+        """Snapshot `source_dir` (None: nothing) with `inline_files` (relative name → text) laid over it."""
+        if source_dir is None:
+            return self._finish([self._inline_entry(n, t) for n, t in sorted((inline_files or {}).items())], None, {}, {}, 0)
         source_dir = Path(source_dir).absolute()
         if not source_dir.is_dir():
             raise invalid("source_directory", str(source_dir), "is not a directory",
@@ -81,15 +85,35 @@ class SnapshotStore:
         if total > WARN_BYTES:
             warnings.warn(f"The snapshot of {source_dir} is {total / 2**20:.0f} MiB; list data folders in .amlignore "
                           "to keep submissions fast.", stacklevel=3)
+        overlay = {name: self._inline_entry(name, text) for name, text in (inline_files or {}).items()}
+        entries = [e for e in entries if e[0] not in overlay] + list(overlay.values())
+        return self._finish(entries, cache_path, cache, new_cache, total)
+
+    def _inline_entry(self, name: str, text: str) -> list:
+        from .files import safe_relative
+        relative = safe_relative(name, "script").as_posix()
+        data = text.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        target = self._blob_path(digest)
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.blobs, prefix=".incoming-")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+        return [relative, digest, len(data), False]
+
+    def _finish(self, entries: list[list], cache_path: Path | None, cache: dict, new_cache: dict, total: int) -> SnapshotResult:
         entries.sort()
         manifest_bytes = json.dumps(entries, separators=(",", ":")).encode()
         snapshot_id = str(uuid.UUID(hashlib.sha256(manifest_bytes).hexdigest()[:32]))
         manifest_path = self.manifests / f"{snapshot_id}.json"
         if not manifest_path.exists():
-            write_json_atomic(manifest_path, {"source_directory": str(source_dir), "files": entries})
-        if new_cache != cache:
+            write_json_atomic(manifest_path, {"files": entries})
+        if cache_path is not None and new_cache != cache:
             write_json_atomic(cache_path, new_cache)
-        return SnapshotResult(snapshot_id, len(entries), total)
+        return SnapshotResult(snapshot_id, len(entries), total + sum(e[2] for e in entries if e[0] not in new_cache))
 
     def _blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest

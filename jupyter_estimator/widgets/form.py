@@ -1,0 +1,188 @@
+"""`EstimatorForm()`: build and submit an Estimator from a form, validated as you type with the same
+validation as `Estimator` itself, then watch the run in a RunDetails monitor below the form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from ..core.errors import EstimatorError
+
+DISTRIBUTED = ["none", "mpi", "pytorch", "tensorflow"]
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+class ParamTable(w.VBox):
+    """Rows of (name, value) text boxes with add/remove buttons."""
+
+    def __init__(self, on_change: Any) -> None:
+        self._on_change = on_change
+        self.add_button = w.Button(description="Add parameter", icon="plus", layout=w.Layout(width="160px"))
+        self.add_button.on_click(lambda _b: self.add_row())
+        self.rows: list[tuple[w.Text, w.Text, w.HBox]] = []
+        super().__init__(children=[self.add_button])
+
+    def add_row(self, key: str = "", value: str = "") -> None:
+        name = w.Text(value=key, placeholder="--name", layout=w.Layout(width="180px"))
+        val = w.Text(value=value, placeholder="value (empty: a flag)", layout=w.Layout(width="220px"))
+        remove = w.Button(icon="trash", layout=w.Layout(width="40px"))
+        row = w.HBox([name, val, remove])
+        entry = (name, val, row)
+        remove.on_click(lambda _b: self.remove_row(entry))
+        for box in (name, val):
+            box.observe(lambda _c: self._on_change(), names="value")
+        self.rows.append(entry)
+        self.children = [r[2] for r in self.rows] + [self.add_button]
+        self._on_change()
+
+    def remove_row(self, entry: tuple) -> None:
+        self.rows.remove(entry)
+        self.children = [r[2] for r in self.rows] + [self.add_button]
+        self._on_change()
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {(k.value if k.value.startswith("-") else f"--{k.value}"): v.value for k, v, _ in self.rows if k.value.strip()}
+
+
+class EstimatorForm(w.VBox):
+    def __init__(self, workspace: Any = None, experiment: str | None = None, source_directory: str = ".") -> None:
+        from ..client.workspace import Workspace
+        from ..magics import notebook_experiment_name
+        self.workspace = workspace or Workspace()
+        self.run = None
+        self.monitor = None
+        style = {"description_width": "150px"}
+        wide = w.Layout(width="520px")
+        self.experiment = w.Text(value=experiment or notebook_experiment_name(), description="Experiment", style=style, layout=wide)
+        self.source_directory = w.Text(value=source_directory, description="Source directory", style=style, layout=wide)
+        self.entry_script = w.Combobox(options=self._scripts(source_directory), placeholder="train.py",
+                                       description="Entry script", style=style, layout=wide, ensure_option=False)
+        self.params = ParamTable(self.validate)
+        targets = sorted(self.workspace.compute_targets)
+        self.compute_target = w.Dropdown(options=targets, value="local", description="Compute target", style=style)
+        self.pip_packages = w.Text(description="pip packages", placeholder="comma separated", style=style, layout=wide)
+        self.conda_packages = w.Text(description="conda packages", placeholder="comma separated", style=style, layout=wide)
+        self.user_managed = w.Checkbox(value=False, description="Use this kernel's Python as it is (user_managed)", indent=False)
+        self.docker_image = w.Text(description="Docker image", placeholder="(none: run locally)", style=style, layout=wide)
+        self.node_count = w.BoundedIntText(value=1, min=1, max=1024, description="Nodes", style=style)
+        self.processes = w.BoundedIntText(value=1, min=1, max=1024, description="Processes per node", style=style)
+        self.distributed = w.Dropdown(options=DISTRIBUTED, value="none", description="Distributed", style=style)
+        self.submit_button = w.Button(description="Submit", button_style="primary", icon="play")
+        self.code_button = w.Button(description="Insert code", icon="code")
+        self.status = w.HTML()
+        self.output = w.Output()
+        self.submit_button.on_click(lambda _b: self.submit())
+        self.code_button.on_click(lambda _b: self.insert_code())
+        for field in (self.experiment, self.entry_script, self.compute_target, self.pip_packages, self.conda_packages,
+                      self.user_managed, self.docker_image, self.node_count, self.processes, self.distributed):
+            field.observe(lambda _c: self.validate(), names="value")
+        self.source_directory.observe(self._source_changed, names="value")
+        super().__init__(children=[
+            self.experiment, self.source_directory, self.entry_script, w.HTML("<b>Script parameters</b>"), self.params,
+            self.compute_target, self.pip_packages, self.conda_packages, self.user_managed, self.docker_image,
+            w.HBox([self.node_count, self.processes, self.distributed]), w.HBox([self.submit_button, self.code_button]),
+            self.status, self.output])
+        self.validate()
+
+    @staticmethod
+    def _scripts(folder: str) -> list[str]:
+        root = Path(folder)
+        if not root.is_dir():
+            return []
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                      if ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)[:200]
+
+    def _source_changed(self, _change: Any) -> None:
+        self.entry_script.options = self._scripts(self.source_directory.value)
+        self.validate()
+
+    def estimator_kwargs(self) -> dict[str, Any]:
+        from ..core.estimator import Mpi
+        from ..core.run_configuration import PyTorchConfiguration, TensorflowConfiguration
+        kwargs: dict[str, Any] = {"compute_target": self.compute_target.value, "entry_script": self.entry_script.value or None,
+                                  "script_params": self.params.params or None,
+                                  "pip_packages": _split(self.pip_packages.value) or None,
+                                  "conda_packages": _split(self.conda_packages.value) or None,
+                                  "user_managed": self.user_managed.value,
+                                  "custom_docker_image": self.docker_image.value.strip() or None,
+                                  "node_count": self.node_count.value, "process_count_per_node": self.processes.value}
+        if self.distributed.value == "mpi":
+            kwargs["distributed_training"] = Mpi(process_count_per_node=self.processes.value)
+        elif self.distributed.value == "pytorch":
+            kwargs["distributed_training"] = PyTorchConfiguration(communication_backend="gloo", node_count=self.node_count.value)
+        elif self.distributed.value == "tensorflow":
+            kwargs["distributed_training"] = TensorflowConfiguration(worker_count=self.node_count.value, parameter_server_count=0)
+        return kwargs
+
+    def build(self) -> Any:
+        from ..client.experiment import validate_experiment_name
+        from ..core.estimator import Estimator
+        validate_experiment_name(self.experiment.value)
+        return Estimator(self.source_directory.value, **self.estimator_kwargs())
+
+    def validate(self) -> bool:
+        try:
+            self.build()
+        except EstimatorError as exc:
+            self.status.value = f"<span style='color:#a00'>{_escape(str(exc))}</span>"
+            self.submit_button.disabled = True
+            return False
+        self.status.value = "<span style='color:#060'>Ready to submit.</span>"
+        self.submit_button.disabled = False
+        return True
+
+    def submit(self) -> Any:
+        from ..client.experiment import Experiment
+        from .run_details import RunDetailsWidget
+        if not self.validate():
+            return None
+        try:
+            self.run = Experiment(self.workspace, self.experiment.value).submit(self.build())
+        except EstimatorError as exc:
+            self.status.value = f"<span style='color:#a00'>{_escape(str(exc))}</span>"
+            return None
+        self.status.value = f"Submitted <code>{_escape(self.run.id)}</code>."
+        self.monitor = RunDetailsWidget(self.run)
+        self.output.clear_output()
+        with self.output:
+            from IPython.display import display
+            display(self.monitor)
+        return self.run
+
+    def code(self) -> str:
+        kwargs = {k: v for k, v in self.estimator_kwargs().items()
+                  if v not in (None, False) and not (k in ("node_count", "process_count_per_node") and v == 1)}
+        distributed = kwargs.pop("distributed_training", None)
+        lines = ["from jupyter_estimator import Workspace, Experiment, Estimator"]
+        if distributed is not None:
+            lines.append(f"from jupyter_estimator import {type(distributed).__name__}")
+        args = [f"source_directory={self.source_directory.value!r}"] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        if distributed is not None:
+            args.append(f"distributed_training={_config_repr(distributed)}")
+        lines += ["", "estimator = Estimator(" + ",\n                      ".join(args) + ")",
+                  f"run = Experiment(Workspace(), {self.experiment.value!r}).submit(estimator)",
+                  "run.wait_for_completion(show_output=True)"]
+        return "\n".join(lines)
+
+    def insert_code(self) -> None:
+        from IPython import get_ipython
+        shell = get_ipython()
+        if shell is not None:
+            shell.set_next_input(self.code(), replace=False)
+
+
+def _config_repr(config: Any) -> str:
+    fields = {k: v for k, v in vars(config).items() if not k.startswith("_")}
+    return f"{type(config).__name__}(" + ", ".join(f"{k}={json.dumps(v)}" for k, v in fields.items()) + ")"
+
+
+def _escape(text: str) -> str:
+    import html
+    return html.escape(text)

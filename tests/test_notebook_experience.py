@@ -1,0 +1,211 @@
+"""%%estimator magics, the RunDetails widget and the EstimatorForm, driven from Python against real runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from conftest import read_log, wait_for
+from jupyter_estimator import Run
+
+
+@pytest.fixture
+def shell(ws, monkeypatch, tmp_path):
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_NO_SERVER", "1")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "My Notebook.ipynb"))
+    monkeypatch.chdir(tmp_path)
+    instance = InteractiveShell.instance()
+    instance.run_line_magic("load_ext", "jupyter_estimator")
+    yield instance
+    InteractiveShell.clear_instance()
+
+
+def run_count(ws) -> int:
+    return ws.store.index.read("SELECT COUNT(*) AS n FROM runs")[0]["n"]
+
+
+def test_cell_magic_submits_the_cell_as_the_script(shell, ws):
+    with capture_output() as captured:
+        shell.run_cell_magic("estimator", "--user-managed --param lr=0.1 --param=--verbose= --tag stage=dev --name r --wait",
+                             "import sys\nfrom jupyter_estimator import Run\nRun.get_context().log('lr', 0.1)\nprint('argv', sys.argv[1:])\n")
+    run = shell.user_ns["r"]
+    assert isinstance(run, Run) and run.get_status() == "Completed"
+    assert run.experiment.name == "My-Notebook"  # the notebook's name, made a valid experiment name
+    assert "argv ['--lr', '0.1', '--verbose']" in read_log(run)
+    assert sorted(p.name for p in (Path(run.path) / "snapshot").iterdir() if p.name not in ("outputs", "logs")) == ["train.py"]
+    assert run.get_tags() == {"stage": "dev"} and run.get_metrics() == {"lr": 0.1}
+    assert "Execution Summary" in captured.stdout
+
+
+def test_cell_magic_with_a_source_directory_and_script_name(shell, project):
+    project.write("helper.py", "VALUE = 42\n")
+    project.write("train.py", "raise SystemExit('the file on disk must be replaced by the cell')\n")
+    shell.run_cell_magic("estimator", f"--user-managed --source-directory {project} --script train.py --experiment magic --name r",
+                         "import helper\nprint('helper says', helper.VALUE)\n")
+    run = shell.user_ns["r"]
+    run.wait_for_completion()
+    assert "helper says 42" in read_log(run)
+    assert (project.path / "train.py").read_text().startswith("raise SystemExit")  # the project is not modified
+
+
+def test_cell_magic_yaml_config(shell, project):
+    project.write("fit.py", "import sys; print('fit', sys.argv[1:])\n")
+    shell.run_cell_magic("estimator", "--config --name r",
+                         f"source_directory: {project}\nentry_script: fit.py\nuser_managed: true\n"
+                         "script_params:\n  --epochs: 3\nexperiment: yaml-exp\ntags: {kind: yaml}\n")
+    run = shell.user_ns["r"]
+    run.wait_for_completion()
+    assert "fit ['--epochs', '3']" in read_log(run) and run.experiment.name == "yaml-exp"
+
+
+@pytest.mark.parametrize("line, body, fragment", [
+    ("--no-such-option", "print(1)", "unrecognized arguments"),
+    ("--nodes two", "print(1)", "--nodes"),
+    ("--param lr", "print(1)", "KEY=VALUE"),
+    ("--distributed horovod", "print(1)", "--distributed"),
+    ("--nodes 0", "print(1)", "node_count"),
+    ("--nodes 2", "print(1)", "node_count"),
+    ("--source-directory /no/such/folder", "print(1)", "source_directory"),
+    ("--docker-image python:3.11 --user-managed", "print(1)", "use_docker"),
+    ("--name 2bad", "print(1)", "identifier"),
+    ("--config", "entry_script: [unclosed", "not valid YAML"),
+    ("--config", "entry_script: a.py\nfavourite_colour: blue", "unknown keys"),
+    ("--config", "- a\n- b", "mapping"),
+    ("--experiment 'bad name!'", "print(1)", "name"),
+])
+def test_bad_magic_options_are_usage_errors_and_submit_nothing(shell, ws, line, body, fragment):
+    before = run_count(ws)
+    with pytest.raises(UsageError, match=fragment):
+        shell.run_cell_magic("estimator", line, body)
+    assert run_count(ws) == before
+
+
+def test_line_magics(shell, ws):
+    shell.run_cell_magic("estimator", "--user-managed --experiment lines --name done", "print('finished run')")
+    shell.user_ns["done"].wait_for_completion()
+    shell.run_cell_magic("estimator", "--user-managed --experiment lines --name slow",
+                         "import time\nprint('sleeping', flush=True)\ntime.sleep(600)")
+    slow = shell.user_ns["slow"]
+    with capture_output() as listing:
+        shell.run_line_magic("estimator_runs", "lines")
+    html = listing.outputs[0].data["text/html"]
+    assert slow.id in html and shell.user_ns["done"].id in html
+    with capture_output() as logs:
+        shell.run_line_magic("estimator_logs", shell.user_ns["done"].id)
+    assert "finished run" in logs.stdout
+    with capture_output() as cancel:
+        shell.run_line_magic("estimator_cancel", slow.id)
+    assert "Cancel requested" in cancel.stdout
+    assert slow.wait_for_completion(raise_on_error=False)["status"] == "Canceled"
+    with pytest.raises(UsageError, match="no run"):
+        shell.run_line_magic("estimator_logs", "no_such_run_1")
+
+
+def test_run_details_widget_follows_a_run_to_completion(exp, project):
+    from jupyter_estimator.widgets import RunDetailsWidget
+    project.write("w.py", """
+        import time
+        from jupyter_estimator import Run
+        run = Run.get_context()
+        for i in range(20):
+            print("step", i, flush=True)
+            run.log("loss", 1 / (i + 1), step=i)
+            run.log_row("pr", precision=0.5, recall=i / 20)
+            time.sleep(0.05)
+        with run.child_run(name="evaluation") as child:
+            child.log("score", 0.9)
+    """)
+    from jupyter_estimator import Environment, ScriptRunConfig
+    env = Environment("w")
+    env.python.user_managed_dependencies = True
+    run = exp.submit(ScriptRunConfig(str(project), script="w.py", environment=env))
+    widget = RunDetailsWidget(run, interval=0.1)
+    seen_running = wait_for(lambda: widget.status == "Running" or widget.status == "Completed", timeout=30)
+    assert seen_running
+    wait_for(lambda: not widget.refreshing, timeout=60, message="the widget to stop refreshing")
+    assert widget.status == "Completed"
+    assert widget.log_tail.splitlines()[-1] == "step 19" and widget.log_line_count == 20
+    loss = widget.metrics["loss"]
+    assert loss["kind"] == "line" and loss["count"] == 20 and loss["x"] == list(range(20))
+    assert widget.metrics["pr"]["kind"] == "table" and len(widget.metrics["pr"]["columns"]["recall"]) == 20
+    assert [c["name"] for c in widget.children] == ["evaluation"] and widget.children[0]["status"] == "Completed"
+    assert "user_logs/std_log.txt" in [f["path"] for f in widget.files]
+    assert "user_logs/std_log.txt" in widget.log_files
+    html = widget.snapshot_html()
+    assert "Completed" in html and "step 19" in html
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data and "text/html" in data
+
+
+def test_run_details_thins_long_series_and_cancels(exp, project):
+    from jupyter_estimator.widgets import RunDetailsWidget
+    from jupyter_estimator import Environment, ScriptRunConfig
+    project.write("many.py", """
+        import time
+        from jupyter_estimator import Run
+        run = Run.get_context()
+        for i in range(10000):
+            run.log("x", (i % 97) * 1.0)
+        run.flush()
+        print("logged", flush=True)
+        time.sleep(600)
+    """)
+    env = Environment("m")
+    env.python.user_managed_dependencies = True
+    run = exp.submit(ScriptRunConfig(str(project), script="many.py", environment=env))
+    widget = RunDetailsWidget(run, interval=0.1)
+    wait_for(lambda: widget.metrics.get("x", {}).get("count") == 10000, timeout=60, message="10 000 points")
+    series = widget.metrics["x"]
+    assert len(series["y"]) <= 400 and max(series["y"]) == 96.0 and min(series["y"]) == 0.0
+    widget._handle_message(widget, {"type": "cancel"}, [])
+    assert widget.message == "Cancel requested."
+    wait_for(lambda: not widget.refreshing, timeout=30)
+    assert widget.status == "Canceled"
+
+
+def test_aml_run_details_show_in_a_headless_shell(shell, exp, project):
+    from jupyter_estimator.azureml.widgets import RunDetails
+    from jupyter_estimator import Environment, ScriptRunConfig
+    project.write("q.py", "print('quick')")
+    env = Environment("q")
+    env.python.user_managed_dependencies = True
+    run = exp.submit(ScriptRunConfig(str(project), script="q.py", environment=env))
+    with capture_output() as out:
+        widget = RunDetails(run).show()
+    assert out.outputs and "text/html" in out.outputs[0].data
+    wait_for(lambda: not widget.refreshing, timeout=30)
+    assert RunDetails(run).get_widget_data()["status"] == "Completed"
+
+
+def test_estimator_form_validates_submits_and_emits_code(shell, ws, project):
+    from jupyter_estimator.widgets import EstimatorForm
+    project.write("train.py", "import sys\nprint('form args', sys.argv[1:])\n")
+    form = EstimatorForm(workspace=ws, experiment="form-exp", source_directory=str(project))
+    assert "train.py" in form.entry_script.options
+    assert form.submit_button.disabled and "entry_script" in form.status.value  # nothing chosen yet
+    form.entry_script.value = "train.py"
+    form.user_managed.value = True
+    form.node_count.value = 2
+    assert form.submit_button.disabled and "node_count" in form.status.value
+    form.node_count.value = 1
+    form.params.add_row("lr", "0.01")
+    assert not form.submit_button.disabled, form.status.value
+    run = form.submit()
+    assert run is not None and form.monitor is not None
+    wait_for(lambda: not form.monitor.refreshing, timeout=30)
+    assert form.monitor.status == "Completed" and "form args ['--lr', '0.01']" in form.monitor.log_tail
+    code = form.code()
+    assert "Estimator(source_directory=" in code and "script_params={'--lr': '0.01'}" in code
+    namespace: dict = {}
+    exec(compile(code.replace("run.wait_for_completion(show_output=True)", "run.wait_for_completion()"), "form", "exec"), namespace)
+    assert namespace["run"].get_status() == "Completed"
+    inserted = []
+    shell.set_next_input = lambda text, replace=False: inserted.append((text, replace))  # the kernel's hook
+    form.insert_code()
+    assert inserted == [(code, False)]
