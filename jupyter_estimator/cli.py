@@ -43,7 +43,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
                           script_params=script_params or None, pip_packages=args.pip or None,
                           conda_packages=args.conda or None, pip_requirements_file=args.requirements,
                           user_managed=args.user_managed, environment_variables=_pairs(args.env, "--env") or None,
-                          max_run_duration_seconds=args.max_run_duration)
+                          max_run_duration_seconds=args.max_run_duration, _deprecation_warning=False)
     experiment = Experiment(_workspace(args), args.experiment or source.absolute().name.replace(" ", "-") or "default")
     config = estimator._as_script_run_config()
     config.arguments += list(args.script_args)

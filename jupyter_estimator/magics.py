@@ -122,9 +122,9 @@ class EstimatorMagics(Magics):
         source = kwargs.pop("source_directory", None)
         if cell_text is not None:
             kwargs["entry_script"] = args.script
-            estimator = Estimator(source, _inline_files={args.script: cell_text}, **kwargs)
+            estimator = Estimator(source, _inline_files={args.script: cell_text}, _deprecation_warning=False, **kwargs)
         else:
-            estimator = Estimator(source or ".", **kwargs)
+            estimator = Estimator(source or ".", _deprecation_warning=False, **kwargs)
         return experiment.submit(estimator, tags=tags or None)
 
     def _from_options(self, args: argparse.Namespace) -> dict[str, Any]:

@@ -176,8 +176,10 @@ def test_aml_run_details_show_in_a_headless_shell(shell, exp, project):
     env = Environment("q")
     env.python.user_managed_dependencies = True
     run = exp.submit(ScriptRunConfig(str(project), script="q.py", environment=env))
+    details = RunDetails(run)
     with capture_output() as out:
-        widget = RunDetails(run).show()
+        assert details.show() is None  # AML's show() returns nothing; the widget is displayed
+    widget = details.widget
     assert out.outputs and "text/html" in out.outputs[0].data
     wait_for(lambda: not widget.refreshing, timeout=30)
     assert RunDetails(run).get_widget_data()["status"] == "Completed"

@@ -75,8 +75,10 @@ class Estimator:
                  source_directory_data_store: Any = None, shm_size: str | None = None, resume_from: Any = None,
                  max_run_duration_seconds: int | None = None, _disable_validation: bool = True,
                  _show_lint_warnings: bool = False, _show_package_warnings: bool = False,
-                 _framework_packages: list[str] | None = None, _inline_files: dict[str, str] | None = None) -> None:
-        _warn_deprecated_once(type(self).__name__)
+                 _framework_packages: list[str] | None = None, _inline_files: dict[str, str] | None = None,
+                 _deprecation_warning: bool = True) -> None:
+        if _deprecation_warning:  # AML's warning; not for our own magics and forms
+            _warn_deprecated_once(type(self).__name__)
         # --- where and what ------------------------------------------------------------------------
         self._inline_files = dict(_inline_files or {})  # e.g. a %%estimator cell, laid over the snapshot
         self._inline_only = source_directory is None and bool(self._inline_files)

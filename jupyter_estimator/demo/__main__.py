@@ -12,7 +12,7 @@ def main() -> int:
     ws = Workspace()
     print(f"Workspace: {ws.path}")
     estimator = Estimator(source_directory=str(Path(__file__).parent), compute_target="local", entry_script="train.py",
-                          script_params={"--epochs": 30, "--learning-rate": 0.5}, pip_packages=["numpy"])
+                          script_params={"--epochs": 30, "--learning-rate": 0.5}, pip_packages=["numpy"], _deprecation_warning=False)
     run = Experiment(ws, "demo").submit(estimator, tags={"kind": "demo"})
     details = run.wait_for_completion(show_output=True)
     metrics = run.get_metrics()

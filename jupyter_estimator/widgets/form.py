@@ -125,7 +125,7 @@ class EstimatorForm(w.VBox):
         from ..client.experiment import validate_experiment_name
         from ..core.estimator import Estimator
         validate_experiment_name(self.experiment.value)
-        return Estimator(self.source_directory.value, **self.estimator_kwargs())
+        return Estimator(self.source_directory.value, _deprecation_warning=False, **self.estimator_kwargs())
 
     def validate(self) -> bool:
         try:

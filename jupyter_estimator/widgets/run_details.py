@@ -214,11 +214,10 @@ class RunDetails:
         self.run = run_instance
         self.widget: RunDetailsWidget | None = None
 
-    def show(self) -> RunDetailsWidget:
+    def show(self) -> None:
         from IPython.display import display
         self.widget = RunDetailsWidget(self.run)
         display(self.widget)
-        return self.widget
 
     def get_widget_data(self, widget_settings: Any = None) -> dict[str, Any]:
         widget = self.widget or RunDetailsWidget(self.run, start=False)
