@@ -50,6 +50,8 @@ def free_port() -> int:
 class LiveServer:
     """A real `jupyter server` subprocess on 127.0.0.1, restartable on a new port over the same workspace."""
 
+    command = "jupyter_server"
+
     def __init__(self, root: Path, workspace: Path, base_url: str, runtime: Path) -> None:
         self.root, self.workspace, self.base_url, self.runtime = root, workspace, base_url, runtime
         self.token = secrets.token_hex(16)
@@ -78,7 +80,7 @@ class LiveServer:
                           "jpserver_extensions": {"jupyter_estimator": True}},
             "EstimatorApp": {"workspace_path": str(self.workspace), "status_poll_interval": 0.1}}))
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "jupyter_server", f"--config={config}"],
+        self.process = subprocess.Popen([sys.executable, "-m", self.command, f"--config={config}"],
                                         env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
