@@ -4,8 +4,9 @@ import bench_log
 import bench_server
 import bench_store
 import bench_submit
+import bench_widget
 
 if __name__ == "__main__":
-    for module in (bench_log, bench_submit, bench_store, bench_server):
+    for module in (bench_log, bench_submit, bench_store, bench_server, bench_widget):
         print(f"== {module.__name__}", flush=True)
         module.main()

@@ -211,3 +211,50 @@ def test_estimator_form_validates_submits_and_emits_code(shell, ws, project):
     shell.set_next_input = lambda text, replace=False: inserted.append((text, replace))  # the kernel's hook
     form.insert_code()
     assert inserted == [(code, False)]
+
+
+@pytest.mark.slow
+def test_tensorboard_magic_serves_the_runs_scalars(shell, exp, project):
+    import json
+    import urllib.parse
+    import urllib.request
+    project.write("tb.py", """
+        import time
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        writer = EventFileWriter("logs")
+        for step in range(5):
+            value = Summary.Value(tag="loss", simple_value=1.0 / (step + 1))
+            writer.add_event(Event(wall_time=time.time(), step=step, summary=Summary(value=[value])))
+        writer.close()
+    """)
+    from jupyter_estimator import Environment, ScriptRunConfig
+    env = Environment("tb")
+    env.python.user_managed_dependencies = True
+    run = exp.submit(ScriptRunConfig(str(project), script="tb.py", environment=env))
+    run.wait_for_completion()
+    with capture_output() as out:
+        board = shell.run_line_magic("estimator_tensorboard", run.id)
+    try:
+        assert out.stdout.startswith("TensorBoard: http://127.0.0.1:")
+        def scalars():
+            with urllib.request.urlopen(board.url + "data/plugin/scalars/tags", timeout=5) as r:
+                names = [name for name, tags in json.loads(r.read()).items() if name.startswith(run.id) and "loss" in tags]
+            if not names:
+                return None
+            query = urllib.parse.urlencode({"run": names[0], "tag": "loss"})
+            with urllib.request.urlopen(board.url + f"data/plugin/scalars/scalars?{query}", timeout=5) as r:
+                return json.loads(r.read())
+        points = wait_for(lambda: _quiet(scalars), timeout=60, interval=0.5, message="TensorBoard to load the events")
+        assert [p[1] for p in points] == [0, 1, 2, 3, 4]
+    finally:
+        board.stop()
+    assert board.process is None
+
+
+def _quiet(action):
+    try:
+        return action()
+    except Exception:
+        return None
