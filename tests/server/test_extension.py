@@ -75,7 +75,12 @@ async def test_status_events_and_activity(jp_fetch, jp_serverapp, jp_root_dir):
     assert jp_serverapp.web_app.settings["estimator_last_activity"] > before
     await wait_final(jp_fetch, jp_serverapp, run["id"])
     import asyncio
-    await asyncio.sleep(0.1)  # listeners run as tasks
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the index mirrors status.json a moment later; listeners run as tasks
+        extension(jp_serverapp).watcher.tick()
+        await asyncio.sleep(0.05)
+        if any(e["run_id"] == run["id"] and e["status"] == "Completed" for e in events):
+            break
     statuses = [e["status"] for e in events if e["run_id"] == run["id"]]
     assert statuses[0] in ("NotStarted", "Preparing", "Starting", "Running") and statuses[-1] == "Completed"
     assert len(statuses) == len(set(statuses))  # each change announced once
