@@ -24,7 +24,7 @@ READY_TIMEOUT = 90.0
 
 
 def free_port(preferred: int | None = None) -> int:
-    for candidate in ([preferred] if preferred else []) + [0]:
+    for candidate in ([preferred] if preferred else []) + [0]:  # preferred 0/None: any free port
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))
@@ -51,9 +51,21 @@ class Tensorboard:
         self.url: str | None = None
         self._stderr = tempfile.NamedTemporaryFile(prefix="tensorboard-", suffix=".log", delete=False)
 
+    def _server(self) -> Any:
+        experiment = getattr(self.runs[0], "experiment", None)
+        return getattr(getattr(experiment, "workspace", None), "_server", None) if experiment is not None else None
+
     def start(self, start_browser: bool = False) -> str:
+        """Start (or reuse) TensorBoard over the runs and return its URL: behind the Jupyter server's
+        authenticated proxy when the workspace has one, else a local process on 127.0.0.1."""
         if self.process is not None and self.process.poll() is None:
             return self.url or ""
+        server = self._server()
+        if server is not None and not self.path_prefix:
+            described = server.request("POST", "tensorboards", {"runs": [r.id for r in self.runs]}, timeout=180)
+            self.server_key = described["id"]
+            self.url = server.url + described["path"]
+            return self.url
         port = free_port(self.port)
         argv = [sys.executable, "-m", "tensorboard.main", "--logdir_spec", logdir_spec(self.runs), "--host", "127.0.0.1",
                 "--port", str(port), "--reload_interval", "2"]
@@ -87,6 +99,12 @@ class Tensorboard:
             return ""
 
     def stop(self) -> None:
+        key = getattr(self, "server_key", None)
+        if key is not None:
+            server = self._server()
+            if server is not None:
+                server.request("DELETE", f"tensorboards/{key}")
+            self.server_key = None
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -12,3 +12,6 @@ export PATH="$VENV/bin:$PATH"
 # An editable install skips data files; place the server-extension switch as a wheel install would.
 mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
 cp "$ROOT/jupyter-config/server-config/jupyter_estimator.json" "$VENV/etc/jupyter/jupyter_server_config.d/"
+# Likewise the prebuilt JupyterLab extension: link it where a wheel install would copy it.
+mkdir -p "$VENV/share/jupyter/labextensions"
+ln -sfn "$ROOT/jupyter_estimator/labextension" "$VENV/share/jupyter/labextensions/jupyter-estimator"

@@ -13,6 +13,8 @@ from traitlets import Float, Integer, List, Unicode
 from ..client.workspace import Workspace
 from .handlers import routes
 from .status_watcher import SCHEMA_ID, StatusWatcher
+from .tensorboard_handlers import tensorboard_routes
+from .tensorboard_manager import PROXY_PREFIX, TensorboardManager
 
 EVENT_SCHEMA = Path(__file__).parent / "events" / "run_status.yaml"
 API_PREFIX = "estimator/api"
@@ -31,6 +33,7 @@ class EstimatorApp(ExtensionApp):
     allowed_source_roots = List(Unicode(), default_value=[], config=True,
                                 help="Folders REST submissions may snapshot (and any folder inside them); "
                                      "default: the server's root_dir.")
+    tensorboard_idle_seconds = Float(1800.0, config=True, help="Stop a TensorBoard nobody has used for this long.")
     status_poll_interval = Float(0.25, config=True, help="Seconds between checks for run status changes.")
 
     def initialize_settings(self) -> None:
@@ -43,6 +46,7 @@ class EstimatorApp(ExtensionApp):
         event_logger = self.serverapp.event_logger
         if SCHEMA_ID not in event_logger.schemas.schema_ids:
             event_logger.register_event_schema(EVENT_SCHEMA)
+        self.tensorboards = TensorboardManager(self.workspace.store, self.serverapp.base_url, self.tensorboard_idle_seconds)
         self.watcher = StatusWatcher(self.workspace.store, self._emit, self._mark_activity, self.status_poll_interval)
         roots = self.allowed_source_roots or [self.serverapp.root_dir]
         self.source_roots = [Path(os.path.expanduser(r)).resolve() for r in roots]
@@ -51,6 +55,7 @@ class EstimatorApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes("/" + API_PREFIX))  # ExtensionApp prepends the server's base_url
+        self.handlers.extend(tensorboard_routes("/" + API_PREFIX, "/" + PROXY_PREFIX))
 
     def _emit(self, data: dict[str, Any]) -> None:
         self.serverapp.event_logger.emit(schema_id=SCHEMA_ID, data=data)
@@ -60,10 +65,16 @@ class EstimatorApp(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         self.watcher.start()
+        from tornado.ioloop import PeriodicCallback
+        self._reaper = PeriodicCallback(self.tensorboards.reap_idle, 60_000)
+        self._reaper.start()
 
     async def stop_extension(self) -> None:
-        # Only our own background work stops; runs keep going under their detached supervisors.
+        # Our own background work and TensorBoards stop; runs keep going under their detached supervisors.
         await self.watcher.stop()
+        if getattr(self, "_reaper", None) is not None:
+            self._reaper.stop()
+        self.tensorboards.stop_all()
 
 
 def _default_path() -> str:

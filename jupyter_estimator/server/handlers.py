@@ -154,7 +154,8 @@ class RunsHandler(EstimatorHandler):
             parent=self.get_argument("parent", None), include_children=self.bool_argument("include_children"),
             limit=self.int_argument("limit", 50), offset=self.int_argument("offset", 0),
             sort=self.get_argument("sort", "-created_time"), since=self.float_argument("since"),
-            until=self.float_argument("until")))
+            until=self.float_argument("until"), search=self.get_argument("search", None),
+            with_total=self.bool_argument("total")))
 
     @web.authenticated
     @authorized(action="execute")
@@ -201,6 +202,18 @@ class CancelHandler(EstimatorHandler):
     @authorized(action="execute")
     def post(self, run_id: str) -> None:
         self.write_json(views.cancel_run(self.store, run_id), status=202)
+
+
+class ResubmitHandler(EstimatorHandler):
+    @web.authenticated
+    @authorized(action="execute")
+    async def post(self, run_id: str) -> None:
+        from ..service.runs import resubmit_run
+        views.require_row(self.store, run_id)
+        new_id = await asyncio.get_event_loop().run_in_executor(None, resubmit_run, self.estimator.workspace, run_id)
+        self.store.index.add_properties(new_id, {SUBMITTED_VIA: "server"})
+        self.estimator.watcher.tick()
+        self.write_json(views.run_summary(self.store, self.store.index.run_row(new_id), with_details=True), status=201)
 
 
 class LogsHandler(EstimatorHandler):
@@ -334,6 +347,7 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/runs", RunsHandler),
         (f"{prefix}/runs/{RUN}", RunHandler),
         (f"{prefix}/runs/{RUN}/cancel", CancelHandler),
+        (f"{prefix}/runs/{RUN}/resubmit", ResubmitHandler),
         (f"{prefix}/runs/{RUN}/logs", LogsHandler),
         (f"{prefix}/runs/{RUN}/metrics", MetricsHandler),
         (f"{prefix}/runs/{RUN}/files", FilesHandler),

@@ -180,3 +180,34 @@ def _link_run_dirs(folder: Any) -> None:
         elif inside.exists():
             inside.unlink()
         os.symlink(os.path.join("..", name), inside)
+
+
+def resubmit_run(workspace: Any, run_id: str) -> str:
+    """Submit a run again with the same code (its snapshot), arguments, environment, target and tags."""
+    from ..core.spec import EnvironmentSpec
+    from ..core.submit_request import DistributedRequest
+    store = workspace.store
+    row = store.index.run_row(run_id)
+    if row is None:
+        from ..core.errors import RunNotFoundException
+        raise RunNotFoundException(f"run_id: no run {run_id!r} in this workspace.", field="run_id")
+    folder = store.run_folder(run_id)
+    spec = folder.read_spec()
+    if row["run_type"] != "azureml.scriptrun" or not spec.get("environment"):
+        raise invalid("run_id", run_id, "only submitted script runs can be re-submitted (not interactive or child runs)",
+                      "re-run the code that created it")
+    if not folder.snapshot_dir.is_dir():
+        raise invalid("run_id", run_id, "its snapshot was cleaned, so its code is gone", "submit the source folder again")
+    definition = spec.get("run_definition", {})
+    request = SubmitRequest(
+        experiment=row["experiment_name"], source_directory=str(folder.snapshot_dir), script=spec.get("script"),
+        command=spec.get("command"), arguments=spec.get("arguments", []), compute_target=spec.get("target", "local"),
+        environment=EnvironmentSpec.model_validate(spec["environment"]),
+        environment_variables=spec.get("environment_variables", {}), tags=store.index.key_values("run_tags", run_id),
+        max_run_duration_seconds=spec.get("max_run_duration_seconds"),
+        distributed=DistributedRequest(framework=spec.get("framework", "Python"), communicator=spec.get("communicator", "None"),
+                                       node_count=spec.get("node_count", 1)),
+        conda_dependencies=definition.get("environment", {}).get("python", {}).get("condaDependencies", {}))
+    new_id = submit_run(workspace, request)
+    store.index.add_properties(new_id, {"jupyter_estimator.resubmitted_from": run_id})
+    return new_id

@@ -78,7 +78,8 @@ def parse_key_filters(values: list[str], field: str) -> dict[str, Any] | None:
 
 def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: str | None = None, tags: list[str] = (),
               properties: list[str] = (), parent: str | None = None, include_children: bool = False, limit: int = 50,
-              offset: int = 0, sort: str = "-created_time", since: float | None = None, until: float | None = None) -> dict[str, Any]:
+              offset: int = 0, sort: str = "-created_time", since: float | None = None, until: float | None = None,
+              search: str | None = None, with_total: bool = False) -> dict[str, Any]:
     if status is not None and status not in ALL_STATUSES:
         raise invalid("status", status, "is not a run status", f"use one of {sorted(ALL_STATUSES)}")
     if sort not in ("-created_time", "created_time"):
@@ -89,12 +90,17 @@ def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: s
         raise invalid("offset", offset, "must be >= 0", "pass offset=0")
     tag_filter = parse_key_filters(list(tags), "tag")
     property_filter = parse_key_filters(list(properties), "property")
-    rows = store.index.list_runs(experiment_name=experiment, parent_run_id=parent, top_level_only=not include_children,
-                                 tags=tag_filter, properties=property_filter, status=status,
-                                 limit=limit + 1, offset=offset, newest_first=sort.startswith("-"),
-                                 created_after=since, created_before=until)
-    return {"runs": [run_summary(store, row) for row in rows[:limit]], "offset": offset, "limit": limit,
-            "has_more": len(rows) > limit}
+    filters = dict(experiment_name=experiment, parent_run_id=parent, top_level_only=not include_children,
+                   tags=tag_filter, properties=property_filter, status=status, created_after=since,
+                   created_before=until, search=search or None)
+    rows = store.index.list_runs(limit=limit + 1, offset=offset, newest_first=sort.startswith("-"), **filters)
+    page = rows[:limit]
+    metrics = store.index.metric_summaries([r["run_id"] for r in page])
+    runs = [{**run_summary(store, row), "metrics": metrics.get(row["run_id"], {})} for row in page]
+    result: dict[str, Any] = {"runs": runs, "offset": offset, "limit": limit, "has_more": len(rows) > limit}
+    if with_total:
+        result["total"] = store.index.count_runs(**filters)
+    return result
 
 
 def log_files(run_path: Path) -> list[dict[str, Any]]:

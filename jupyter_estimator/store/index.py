@@ -129,12 +129,12 @@ class Index:
             " WHERE r.status NOT IN ('Completed', 'Failed', 'Canceled') OR r.created_time >= ? OR r.end_time >= ?",
             (since, since))
 
-    def list_runs(self, *, experiment_name: str | None = None, parent_run_id: str | None = None,
-                  top_level_only: bool = True, tags: Any = None, properties: Any = None, run_type: str | None = None,
-                  status: str | None = None, limit: int = 100, offset: int = 0, newest_first: bool = True,
-                  created_after: float | None = None, created_before: float | None = None) -> list[sqlite3.Row]:
-        """One page of runs, newest first by default. tags/properties: a key (present) or a dict (key = value)."""
-        where, params = [], []
+    def _run_filter(self, *, experiment_name: str | None = None, parent_run_id: str | None = None,
+                    top_level_only: bool = True, tags: Any = None, properties: Any = None, run_type: str | None = None,
+                    status: str | None = None, created_after: float | None = None, created_before: float | None = None,
+                    search: str | None = None) -> tuple[str, list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
         if created_after is not None:
             where.append("r.created_time >= ?")
             params.append(created_after)
@@ -155,6 +155,10 @@ class Index:
         if status is not None:
             where.append("r.status = ?")
             params.append(status)
+        if search:
+            where.append("(r.run_id LIKE ? ESCAPE '\\' OR r.display_name LIKE ? ESCAPE '\\')")
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.extend([pattern, pattern])
         for table, spec, field in (("run_tags", tags, "tags"), ("run_properties", properties, "properties")):
             for key, value in _key_filters(spec, field):
                 if value is None:
@@ -163,11 +167,28 @@ class Index:
                 else:
                     where.append(f"EXISTS (SELECT 1 FROM {table} t WHERE t.run_id = r.run_id AND t.key = ? AND t.value = ?)")
                     params.extend([key, str(value)])
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        return ("WHERE " + " AND ".join(where)) if where else "", params
+
+    def list_runs(self, *, limit: int = 100, offset: int = 0, newest_first: bool = True, **filters: Any) -> list[sqlite3.Row]:
+        """One page of runs, newest first by default. tags/properties: a key (present) or a dict (key = value)."""
+        clause, params = self._run_filter(**filters)
+        order = "DESC" if newest_first else "ASC"
         return self.read(
             "SELECT r.*, e.name AS experiment_name FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-            f"{clause} ORDER BY r.created_time {'DESC' if newest_first else 'ASC'}, r.run_id {'DESC' if newest_first else 'ASC'}"
-            " LIMIT ? OFFSET ?", (*params, limit, offset))
+            f"{clause} ORDER BY r.created_time {order}, r.run_id {order} LIMIT ? OFFSET ?", (*params, limit, offset))
+
+    def count_runs(self, **filters: Any) -> int:
+        clause, params = self._run_filter(**filters)
+        return self.read(f"SELECT COUNT(*) FROM runs r {clause}", params)[0][0]
+
+    def metric_summaries(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not run_ids:
+            return {}
+        marks = ",".join("?" * len(run_ids))
+        result: dict[str, dict[str, Any]] = {}
+        for row in self.read(f"SELECT run_id, name, value FROM run_metrics_latest WHERE run_id IN ({marks})", run_ids):
+            result.setdefault(row["run_id"], {})[row["name"]] = json.loads(row["value"]) if row["value"] else None
+        return result
 
     # tags and properties ------------------------------------------------------------------------
     def key_values(self, table: str, run_id: str) -> dict[str, Any]:

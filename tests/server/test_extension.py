@@ -189,8 +189,10 @@ def test_openapi_document_is_current_and_matches_the_handlers():
     spec = yaml.safe_load(DOCUMENT.read_text())
     documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item if method != "parameters"}
     served = set()
-    for pattern, handler in handlers_module.routes(""):
-        path = pattern.replace("/(?P<path>.+)", "/{path}")
+    from jupyter_estimator.server.tensorboard_handlers import tensorboard_routes
+    api_routes = handlers_module.routes("") + [r for r in tensorboard_routes("", "/proxy") if not r[0].startswith("/proxy")]
+    for pattern, handler in api_routes:
+        path = pattern.replace("/(?P<path>.+)", "/{path}").replace("(?P<key>[0-9a-f]{12})", "{id}")
         for name in ("run_id", "name", "version"):
             path = path.replace(f"(?P<{name}>[^/]+)", "{" + name + "}")
         for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
