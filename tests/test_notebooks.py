@@ -64,3 +64,22 @@ def test_notebook_runs_in_a_binder_made_environment(binder_env, notebook, tmp_pa
         runs = json.loads(listing.stdout)
         assert {r["experiment_name"] for r in runs} >= {"quickstart", "quickstart-form"}
         assert all(r["status"] == "Completed" for r in runs)
+
+
+def test_the_wheel_installed_without_node_enables_both_extensions(binder_env):
+    """binder/requirements.txt installs the project as a built wheel (not editable): its data files must
+    enable the server extension and ship the prebuilt JupyterLab extension, with no Node.js around."""
+    venv, env, _root = binder_env
+    bare = dict(env, PATH=str(venv / "bin"))
+    assert shutil.which("node", path=bare["PATH"]) is None and shutil.which("npm", path=bare["PATH"]) is None
+    lab = subprocess.run([str(venv / "bin" / "jupyter"), "labextension", "list"], env=bare, capture_output=True, text=True, timeout=120)
+    lab_text = lab.stdout + lab.stderr
+    assert "jupyter-estimator v0.1.0" in lab_text and "enabled" in lab_text.split("jupyter-estimator v0.1.0")[1].splitlines()[0]
+    assert "OK" in lab_text.split("jupyter-estimator v0.1.0")[1].splitlines()[0]
+    server = subprocess.run([str(venv / "bin" / "jupyter"), "server", "extension", "list"], env=bare, capture_output=True, text=True, timeout=120)
+    server_text = server.stdout + server.stderr
+    assert "jupyter_estimator enabled" in server_text.replace("\x1b[32m", "").replace("\x1b[0m", "")
+    assert "jupyter_estimator 0.1.0 OK" in server_text.replace("\x1b[32m", "").replace("\x1b[0m", "")
+    installed = venv / "share" / "jupyter" / "labextensions" / "jupyter-estimator"
+    assert (installed / "package.json").is_file() and not installed.is_symlink()
+    assert any(p.name.startswith("remoteEntry.") for p in (installed / "static").iterdir())

@@ -4,13 +4,14 @@ The proxy forwards only to ports the manager started (it never takes a port from
 Cookie and Authorization before forwarding and Set-Cookie on the way back, and redirects the bare
 instance URL to its trailing-slash form. TensorBoard's front end fetches some data with POST and no
 Jupyter XSRF token: those are read-only queries, so a POST is accepted without the token only for
-`data/` paths and only when the browser says it comes from this same origin.
+`data/` paths (also under `experiment/<id>/`) and only when the browser says it comes from this same origin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,6 +22,8 @@ from tornado import httpclient, web
 from ..core.errors import UserErrorException
 from .handlers import RESOURCE, EstimatorHandler
 
+# TensorBoard's read-only data queries: data/… and experiment/<id>/data/…
+DATA_PATH = re.compile(r"^(experiment/[^/]+/)?data/")
 HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "host", "content-length"}
 DROPPED_REQUEST_HEADERS = HOP_HEADERS | {"cookie", "authorization", "x-xsrftoken", "x-csrftoken"}
@@ -61,7 +64,7 @@ class TensorboardProxyHandler(JupyterHandler):
 
     def check_xsrf_cookie(self) -> None:
         path = self.path_kwargs.get("path", "") or ""
-        if self.request.method == "POST" and path.startswith("data/") and self._same_origin():
+        if self.request.method == "POST" and DATA_PATH.match(path) and self._same_origin():
             return None
         return super().check_xsrf_cookie()
 

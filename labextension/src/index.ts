@@ -58,7 +58,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const widget = new MainAreaWidget({ content: new RunView(ids) });
-      widget.id = widget.content.id;
+      widget.id = `${widget.content.id}-panel`;
       widget.title.label = widget.content.title.label;
       widget.title.icon = ICON;
       void views.add(widget);
@@ -135,7 +135,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const widget = new MainAreaWidget({ content: new TensorboardPanel(ids) });
-        widget.id = widget.content.id;
+        widget.id = `${widget.content.id}-panel`;
         widget.title.label = widget.content.title.label;
         void boards.add(widget);
         app.shell.add(widget, 'main');

@@ -2,7 +2,7 @@
 // compared (metrics overlaid). It follows live runs while it is visible and stops once they are final.
 import { Widget } from '@lumino/widgets';
 
-import { apiUrl, duration, element, FINAL, ILogChunk, IMetricRecord, IRun, IRunPage, query, request } from './api';
+import { ApiError, apiUrl, duration, element, FINAL, ILogChunk, IMetricRecord, IRun, IRunPage, query, request } from './api';
 import { ISeries, legend, lineChart } from './charts';
 import { formatValue } from './sidebar';
 
@@ -31,6 +31,7 @@ export class RunView extends Widget {
     super();
     this.addClass('jest-lab-run-view');
     this.id = `jest-run-${runIds.join('-').slice(0, 200)}`;
+    this.node.dataset.runIds = runIds.join(',');
     this.title.label = runIds.length === 1 ? runIds[0] : `Compare ${runIds.length} runs`;
     this.title.closable = true;
     const single = runIds.length === 1;
@@ -83,12 +84,20 @@ export class RunView extends Widget {
       window.clearInterval(this.timer);
       return;
     }
-    await Promise.all(
-      this.runIds.map(async id => {
-        this.runs.set(id, await request<IRun>(`runs/${encodeURIComponent(id)}`));
-        await this.refreshMetrics(id);
-      })
-    );
+    try {
+      await Promise.all(
+        this.runIds.map(async id => {
+          this.runs.set(id, await request<IRun>(`runs/${encodeURIComponent(id)}`));
+          await this.refreshMetrics(id);
+        })
+      );
+    } catch (error) {
+      // e.g. a view restored from an earlier session whose run was deleted: say so and stop following
+      window.clearInterval(this.timer);
+      this.following = false;
+      this.header.replaceChildren(element('div', { class: 'jest-lab-message' }, `Cannot show ${this.runIds.join(', ')}: ${(error as Error).message}`));
+      return;
+    }
     this.drawHeader();
     this.drawOverview();
     this.drawCharts();
@@ -147,7 +156,10 @@ export class RunView extends Widget {
         if (chunk.eof) {
           break;
         }
-      } catch {
+      } catch (error) {
+        if ((error as ApiError).status === 404) {
+          break;
+        }
         await new Promise(resolve => setTimeout(resolve, 2000));
       }
     }

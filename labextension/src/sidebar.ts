@@ -29,6 +29,7 @@ export class RunBrowser extends Widget {
   private readonly experiment = element('select', { class: 'jest-lab-experiment' });
   private readonly status = element('select', { class: 'jest-lab-status-filter' });
   private pollTimer = 0;
+  private tickTimer = 0;
   private reloadTimer = 0;
   firstPaintMs = -1;
 
@@ -60,7 +61,7 @@ export class RunBrowser extends Widget {
       if (id && !this.selected.has(id)) {
         this.selected.clear();
         this.selected.add(id);
-        this.draw();
+        this.markSelection();
       }
     });
   }
@@ -78,6 +79,7 @@ export class RunBrowser extends Widget {
 
   protected onBeforeDetach(): void {
     window.clearInterval(this.pollTimer);
+    window.clearInterval(this.tickTimer);
   }
 
   protected onResize(): void {
@@ -90,6 +92,13 @@ export class RunBrowser extends Widget {
 
   private startPolling(): void {
     window.clearInterval(this.pollTimer);
+    window.clearInterval(this.tickTimer);
+    // durations of live runs tick every second (a redraw of the few rows in view)
+    this.tickTimer = window.setInterval(() => {
+      if (this.isVisible && !document.hidden && this.rows.some(r => r && !FINAL.has(r.status))) {
+        this.draw();
+      }
+    }, 1000);
     this.pollTimer = window.setInterval(() => {
       if (this.isVisible && !document.hidden) {
         this.reload(false);
@@ -281,7 +290,14 @@ export class RunBrowser extends Widget {
       this.selected.clear();
       this.selected.add(id);
     }
-    this.draw();
+    this.markSelection();
+  }
+
+  /** Restyle the rows in place: re-rendering them would break a double-click into two different nodes. */
+  private markSelection(): void {
+    for (const node of Array.from(this.items.children) as HTMLElement[]) {
+      node.classList.toggle('jest-lab-selected', this.selected.has(node.dataset.runId ?? ''));
+    }
   }
 
   run(id: string): IRun | undefined {

@@ -66,7 +66,10 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.pop("JUPYTER_ESTIMATOR_NO_SERVER", None)
-        env.update({"JUPYTER_RUNTIME_DIR": str(self.runtime), "JUPYTER_ESTIMATOR_HOME": str(self.workspace)})
+        env.update({"JUPYTER_RUNTIME_DIR": str(self.runtime), "JUPYTER_ESTIMATOR_HOME": str(self.workspace),
+                    # JupyterLab's saved layouts and settings stay inside the test, not in the user's home
+                    "JUPYTERLAB_WORKSPACES_DIR": str(self.root.parent / "lab-workspaces"),
+                    "JUPYTERLAB_SETTINGS_DIR": str(self.root.parent / "lab-settings")})
         return env
 
     def start(self) -> "LiveServer":

@@ -3,37 +3,11 @@ sees the RunDetails widget show Completed, log lines and a metric chart. Screens
 
 from __future__ import annotations
 
-import shutil
-import signal
-from pathlib import Path
-
 import pytest
 
-from server.conftest import LiveServer
+from .conftest import CHROMIUM, FLAGS, HAVE_CHROMIUM, SCREENSHOTS
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = REPO / "test-output" / "ui"
-FLAGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
-
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs the system Chromium (apt-get install chromium)")]
-
-
-class LabServer(LiveServer):
-    command = "jupyterlab"
-
-
-@pytest.fixture
-def lab(tmp_path, monkeypatch):
-    root = tmp_path / "root"
-    shutil.copytree(REPO / "notebooks", root)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
-    server = LabServer(root, tmp_path / "workspace", "/", runtime).start()
-    yield server
-    server.kill(signal.SIGTERM)
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs the system Chromium (apt-get install chromium)")]
 
 
 def test_quickstart_runs_in_jupyterlab_and_the_widget_shows_the_run(lab):

@@ -1,0 +1,45 @@
+"""A real JupyterLab server and the system Chromium (through Playwright; browsers are never downloaded)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from server.conftest import LiveServer
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO / "test-output" / "ui"
+FLAGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+
+
+class LabServer(LiveServer):
+    command = "jupyterlab"
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "notebooks", root)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    server = LabServer(root, tmp_path / "workspace", "/", runtime).start()
+    yield server
+    server.kill(signal.SIGTERM)
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
