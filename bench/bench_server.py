@@ -18,7 +18,7 @@ from common import percentile, report
 
 
 class Server:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, module: str = "jupyter_server") -> None:
         self.folder, self.token = folder, secrets.token_hex(16)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -31,7 +31,8 @@ class Server:
                           "root_dir": str(folder / "root"), "jpserver_extensions": {"jupyter_estimator": True}},
             "EstimatorApp": {"workspace_path": str(folder / "ws")}}))
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(folder / "runtime"))
-        self.process = subprocess.Popen([sys.executable, "-m", "jupyter_server", f"--config={config}"], env=env,
+        env["JUPYTERLAB_WORKSPACES_DIR"] = str(folder / "lab-workspaces")
+        self.process = subprocess.Popen([sys.executable, "-m", module, f"--config={config}"], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             try:

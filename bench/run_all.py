@@ -1,5 +1,6 @@
 """Run every benchmark: `python bench/run_all.py`."""
 
+import bench_lab
 import bench_log
 import bench_server
 import bench_store
@@ -7,6 +8,6 @@ import bench_submit
 import bench_widget
 
 if __name__ == "__main__":
-    for module in (bench_log, bench_submit, bench_store, bench_server, bench_widget):
+    for module in (bench_log, bench_submit, bench_store, bench_server, bench_widget, bench_lab):
         print(f"== {module.__name__}", flush=True)
         module.main()

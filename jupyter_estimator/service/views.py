@@ -23,14 +23,15 @@ class Conflict(EstimatorError):
     """The request is valid but the run's state forbids it (maps to HTTP 409)."""
 
 
-def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False) -> dict[str, Any]:
+def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False, tags: dict | None = None) -> dict[str, Any]:
     run_id = row["run_id"]
     summary = {
         "id": run_id, "experiment": row["experiment_name"], "number": row["run_number"], "type": row["run_type"],
         "status": row["status"], "target": row["target"], "display_name": row["display_name"],
         "description": row["description"], "parent_run_id": row["parent_run_id"], "created_time": row["created_time"],
         "start_time": row["start_time"], "end_time": row["end_time"], "submitted_by": row["submitted_by"],
-        "snapshot_id": row["snapshot_id"], "tags": store.index.key_values("run_tags", run_id),
+        "snapshot_id": row["snapshot_id"],
+        "tags": tags if tags is not None else store.index.key_values("run_tags", run_id),
     }
     if with_details:
         folder = store.run_folder(run_id)
@@ -95,8 +96,9 @@ def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: s
                    created_before=until, search=search or None)
     rows = store.index.list_runs(limit=limit + 1, offset=offset, newest_first=sort.startswith("-"), **filters)
     page = rows[:limit]
-    metrics = store.index.metric_summaries([r["run_id"] for r in page])
-    runs = [{**run_summary(store, row), "metrics": metrics.get(row["run_id"], {})} for row in page]
+    ids = [r["run_id"] for r in page]
+    metrics, tags = store.index.metric_summaries(ids), store.index.tags_for(ids)  # two queries for the page, not 2 per run
+    runs = [{**run_summary(store, row, tags=tags[row["run_id"]]), "metrics": metrics.get(row["run_id"], {})} for row in page]
     result: dict[str, Any] = {"runs": runs, "offset": offset, "limit": limit, "has_more": len(rows) > limit}
     if with_total:
         result["total"] = store.index.count_runs(**filters)

@@ -84,6 +84,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX runs_by_time ON runs(created_time DESC, run_id DESC);
     CREATE INDEX runs_by_parent_time ON runs(parent_run_id, created_time DESC, run_id DESC);
     """,
+    # 3: the status watcher asks "what ended recently?" several times a second
+    """
+    CREATE INDEX runs_by_end_time ON runs(end_time);
+    """,
 ]
 
 
