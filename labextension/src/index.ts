@@ -91,31 +91,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => browser.selected.size > 1,
       execute: args => openRuns(targetIds(args))
     });
+    /** POST runs/{id}/{action} for each target run, reporting failures, then refresh the list. */
+    async function postEach(args: any, action: string, failure: string): Promise<void> {
+      for (const id of targetIds(args)) {
+        try {
+          await request(`runs/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
+        } catch (error) {
+          void showErrorMessage(failure, (error as Error).message);
+        }
+      }
+      void browser.reload(false);
+    }
     commands.addCommand(CommandIDs.cancelRun, {
       label: 'Cancel Run',
-      execute: async args => {
-        for (const id of targetIds(args)) {
-          try {
-            await request(`runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
-          } catch (error) {
-            void showErrorMessage('Cancel failed', (error as Error).message);
-          }
-        }
-        void browser.reload(false);
-      }
+      execute: args => postEach(args, 'cancel', 'Cancel failed')
     });
     commands.addCommand(CommandIDs.resubmitRun, {
       label: 'Re-submit Run',
-      execute: async args => {
-        for (const id of targetIds(args)) {
-          try {
-            await request(`runs/${encodeURIComponent(id)}/resubmit`, { method: 'POST' });
-          } catch (error) {
-            void showErrorMessage('Re-submit failed', (error as Error).message);
-          }
-        }
-        void browser.reload(false);
-      }
+      execute: args => postEach(args, 'resubmit', 'Re-submit failed')
     });
     commands.addCommand(CommandIDs.openTensorboard, {
       label: 'Open TensorBoard',
