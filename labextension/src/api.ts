@@ -71,9 +71,17 @@ export function baseUrl(): string {
 export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await ServerConnection.makeRequest(apiUrl(path), init, settings);
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
+  let body: any = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: e.g. the server's HTML 404 page when the server extension is missing
+  }
   if (!response.ok) {
     throw new ApiError(body?.message ?? response.statusText, response.status);
+  }
+  if (body === null && text) {
+    throw new ApiError('the server did not answer with JSON', response.status);
   }
   return body as T;
 }

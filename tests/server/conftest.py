@@ -52,8 +52,9 @@ class LiveServer:
 
     command = "jupyter_server"
 
-    def __init__(self, root: Path, workspace: Path, base_url: str, runtime: Path) -> None:
+    def __init__(self, root: Path, workspace: Path, base_url: str, runtime: Path, estimator_enabled: bool = True) -> None:
         self.root, self.workspace, self.base_url, self.runtime = root, workspace, base_url, runtime
+        self.estimator_enabled = estimator_enabled
         self.token = secrets.token_hex(16)
         self.process: subprocess.Popen | None = None
         self.port = 0
@@ -80,7 +81,7 @@ class LiveServer:
             "ServerApp": {"port": self.port, "ip": "127.0.0.1", "port_retries": 0, "open_browser": False,
                           "allow_root": True, "root_dir": str(self.root), "base_url": self.base_url,
                           "allow_unauthenticated_access": False,
-                          "jpserver_extensions": {"jupyter_estimator": True}},
+                          "jpserver_extensions": {"jupyter_estimator": self.estimator_enabled}},
             "EstimatorApp": {"workspace_path": str(self.workspace), "status_poll_interval": 0.1}}))
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", self.command, f"--config={config}"],
@@ -90,7 +91,10 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter server exited: {self.log_path.read_text()[-3000:]}")
             try:
-                self.get("workspace", timeout=2)
+                if self.estimator_enabled:
+                    self.get("workspace", timeout=2)
+                else:
+                    urllib.request.urlopen(f"{self.url}api/status?token={self.token}", timeout=2).read()
                 return self
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)

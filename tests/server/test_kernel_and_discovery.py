@@ -83,3 +83,27 @@ def test_schemathesis_finds_no_server_errors(live_server, tmp_path):
                          env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
     assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
     assert "500" not in "".join(l for l in out.stdout.splitlines() if "Server error" in l)
+
+
+def test_sdk_tensorboard_uses_the_servers_manager(live_server, monkeypatch):
+    """With a server hosting the workspace, Tensorboard([run]).start() goes through its manager and proxy."""
+    import urllib.request
+    from jupyter_estimator import Experiment, Run, Tensorboard, Workspace
+    from .test_tensorboard import finished_run
+    run_info = finished_run(live_server)
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_SERVER_URL", live_server.url)
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_SERVER_TOKEN", live_server.token)
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_HOME", str(live_server.workspace))
+    monkeypatch.delenv("JUPYTER_ESTIMATOR_NO_SERVER", raising=False)
+    ws = Workspace()
+    assert ws.server_url == live_server.url
+    run = Run(Experiment(ws, run_info["experiment"]), run_info["id"])
+    board = Tensorboard([run])
+    url = board.start()
+    assert url.startswith(f"{live_server.url}estimator/tensorboard/")
+    request = urllib.request.Request(url + "data/runs", headers={"Authorization": f"token {live_server.token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert any(name.startswith(run.id) for name in json.loads(response.read()))
+    assert [b["id"] for b in live_server.get("tensorboards")["tensorboards"]] == [board.server_key]
+    board.stop()
+    assert live_server.get("tensorboards")["tensorboards"] == []

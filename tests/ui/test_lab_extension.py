@@ -133,4 +133,41 @@ def test_tensorboard_panel_shows_a_scalar_written_after_it_opened(lab, browser_p
         pass
     expect(frame.get_by_text("late_accuracy").first).to_be_visible(timeout=60_000)
     page.screenshot(path=str(SCREENSHOTS / "tensorboard-panel.png"))
+    page.reload()  # the panel is restored with the layout
+    expect(page.frame_locator("iframe.jest-lab-tensorboard-frame").get_by_text("late_accuracy").first).to_be_visible(timeout=120_000)
     lab.request("POST", f"runs/{run['id']}/cancel")
+
+
+def test_deep_link_opens_the_run_view(lab, browser_page):
+    from playwright.sync_api import expect
+    source = project(lab, "linked.py", "from jupyter_estimator import Run\nRun.get_context().log('acc', 0.5)\nprint('linked run')\n")
+    run = lab.request("POST", "runs", submit_body(source, "linked.py", experiment="links"))[1]
+    browser_page.goto(f"{lab.url}lab?token={lab.token}&estimator-run={run['id']}", timeout=120_000)
+    view = browser_page.locator(f".jest-lab-run-view[data-run-ids='{run['id']}']")
+    expect(view.locator(".jest-lab-log")).to_contain_text("linked run", timeout=60_000)
+    expect(view.locator(".jest-lab-badge")).to_have_text("Completed", timeout=30_000)
+
+
+def test_sidebar_explains_a_missing_server_extension(tmp_path, monkeypatch, browser_page):
+    import signal
+    import shutil
+    from playwright.sync_api import expect
+    from .conftest import LabServer
+    root = tmp_path / "root"
+    root.mkdir()
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    server = LabServer(root, tmp_path / "workspace", "/", runtime, estimator_enabled=False).start()
+    try:
+        browser_page.goto(f"{server.url}lab?token={server.token}", timeout=120_000)
+        tab = browser_page.locator(".jp-SideBar [title='Estimator runs']").first
+        tab.wait_for(timeout=60_000)
+        time.sleep(1)
+        if not browser_page.locator(".jest-lab-browser").is_visible():
+            tab.click()
+        expect(browser_page.locator(".jest-lab-message")).to_contain_text("server extension is not enabled", timeout=30_000)
+        expect(browser_page.locator(".jest-lab-message")).to_contain_text("jupyter server extension enable jupyter_estimator")
+        browser_page.locator(".jest-lab-browser").screenshot(path=str(SCREENSHOTS / "sidebar-no-server-extension.png"))
+    finally:
+        server.kill(signal.SIGTERM)
