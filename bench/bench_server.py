@@ -58,7 +58,7 @@ class Server:
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench_store import RUNS, fill_index
-    from jupyter_estimator import Environment, Experiment, ScriptRunConfig, Workspace
+    from jupyter_estimator import Environment, ScriptRunConfig, Workspace
     from jupyter_estimator.client.submission import build_request
 
     with tempfile.TemporaryDirectory() as name:

@@ -108,7 +108,6 @@ class EstimatorMagics(Magics):
 
     def _submit(self, args: argparse.Namespace, cell: str) -> Any:
         from .client.experiment import Experiment
-        from .client.submission import build_request
         from .client.workspace import Workspace
         from .core.estimator import Estimator
 

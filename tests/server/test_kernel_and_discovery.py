@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 from jupyter_estimator.client.server_link import find_server
 
-from .conftest import LiveServer
 
 
 def test_notebook_kernel_submits_through_the_server(live_server, monkeypatch):

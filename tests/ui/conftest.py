@@ -22,14 +22,18 @@ class LabServer(LiveServer):
     command = "jupyterlab"
 
 
-@pytest.fixture
-def lab(tmp_path, monkeypatch):
+def start_lab(tmp_path: Path, monkeypatch, estimator_enabled: bool = True) -> LabServer:
     root = tmp_path / "root"
     shutil.copytree(REPO / "notebooks", root)
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
-    server = LabServer(root, tmp_path / "workspace", "/", runtime).start()
+    return LabServer(root, tmp_path / "workspace", "/", runtime, estimator_enabled=estimator_enabled).start()
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    server = start_lab(tmp_path, monkeypatch)
     yield server
     server.kill(signal.SIGTERM)
 

@@ -150,22 +150,11 @@ def test_deep_link_opens_the_run_view(lab, browser_page):
 
 def test_sidebar_explains_a_missing_server_extension(tmp_path, monkeypatch, browser_page):
     import signal
-    import shutil
     from playwright.sync_api import expect
-    from .conftest import LabServer
-    root = tmp_path / "root"
-    root.mkdir()
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
-    server = LabServer(root, tmp_path / "workspace", "/", runtime, estimator_enabled=False).start()
+    from .conftest import start_lab
+    server = start_lab(tmp_path, monkeypatch, estimator_enabled=False)
     try:
-        browser_page.goto(f"{server.url}lab?token={server.token}", timeout=120_000)
-        tab = browser_page.locator(".jp-SideBar [title='Estimator runs']").first
-        tab.wait_for(timeout=60_000)
-        time.sleep(1)
-        if not browser_page.locator(".jest-lab-browser").is_visible():
-            tab.click()
+        open_lab(browser_page, server)
         expect(browser_page.locator(".jest-lab-message")).to_contain_text("server extension is not enabled", timeout=30_000)
         expect(browser_page.locator(".jest-lab-message")).to_contain_text("jupyter server extension enable jupyter_estimator")
         browser_page.locator(".jest-lab-browser").screenshot(path=str(SCREENSHOTS / "sidebar-no-server-extension.png"))
