@@ -93,3 +93,79 @@ def test_build_local_warms_the_cache(ws, exp, project):
     run = exp.submit(ScriptRunConfig(str(project), script="t.py", environment=env))
     run.wait_for_completion()
     assert "is cached" in (Path(run.path) / "azureml-logs" / "20_environment_build.txt").read_text()
+
+
+def test_an_old_exact_pin_is_relaxed_to_the_nearest_wheel_release(ws, exp, project, capsys):
+    """Issue 8 item 4: `joblib==0.13.2` beside scikit-learn (a 2019 sample's pins) builds from wheels, saying so."""
+    project.write("t.py", "import joblib, sklearn\nprint('versions', joblib.__version__, sklearn.__version__)\n")
+    est = Estimator(str(project), compute_target="local", entry_script="t.py", pip_packages=["joblib==0.13.2", "scikit-learn"])
+    run = exp.submit(est)
+    details = run.wait_for_completion(show_output=True)
+    shown = capsys.readouterr().out
+    assert details["status"] == "Completed", details
+    build_log = (Path(run.path) / "azureml-logs" / "20_environment_build.txt").read_text()
+    relaxed = [line for line in build_log.splitlines() if line.startswith("WARNING: pip_packages: joblib==0.13.2")]
+    assert len(relaxed) == 1, build_log
+    chosen = relaxed[0].split("installing joblib==", 1)[1].split(",", 1)[0]
+    assert f"versions {chosen} " in read_log(run)  # the run got exactly the release the warning named
+    assert relaxed[0] in shown  # wait_for_completion(show_output=True) shows it too
+    assert "--no-build" in build_log  # wheels only: nothing is compiled
+
+
+def test_strict_pins_fail_fast_with_the_resolvers_message(ws, exp, project):
+    ws.set_settings(environment_pins="strict")
+    project.write("t.py", "print('never')")
+    run = exp.submit(Estimator(str(project), compute_target="local", entry_script="t.py",
+                               pip_packages=["joblib==0.13.2", "scikit-learn"]))
+    details = run.wait_for_completion(raise_on_error=False)
+    assert details["status"] == "Failed" and details["error"]["code"] == "EnvironmentBuildFailed"
+    message = details["error"]["message"]
+    assert "environment_pins is strict" in message and "joblib==0.13.2" in message and "unsatisfiable" in message
+    assert "environment_pins='relax'" in message  # the fix
+    assert "never" not in read_log(run)
+
+
+def test_a_pin_with_no_wheel_for_this_python_moves_to_the_nearest_one(ws, exp, project):
+    """scikit-learn==0.22.1 has no wheel for Python 3.11+: the nearest release that has one is installed."""
+    import sys
+    if sys.version_info < (3, 11):
+        pytest.skip("scikit-learn 0.22.1 has wheels for this Python")
+    project.write("t.py", "import sklearn\nprint('sklearn', sklearn.__version__)\n")
+    run = exp.submit(Estimator(str(project), compute_target="local", entry_script="t.py",
+                               pip_packages=["scikit-learn==0.22.1"]))
+    assert run.wait_for_completion(raise_on_error=False)["status"] == "Completed"
+    build_log = (Path(run.path) / "azureml-logs" / "20_environment_build.txt").read_text()
+    line = next(l for l in build_log.splitlines() if l.startswith("WARNING: pip_packages: scikit-learn==0.22.1"))
+    chosen = line.split("installing scikit-learn==", 1)[1].split(",", 1)[0]
+    assert f"sklearn {chosen}" in read_log(run)
+    # the nearest release with a wheel (1.1.3) was built against numpy 1 and fails to import beside numpy 2:
+    # the builder says so and takes the newest release instead, rather than leaving a broken environment
+    if "the nearest, does not import" in line:
+        assert "does not import beside the other packages" in build_log
+    else:
+        assert tuple(int(p) for p in chosen.split(".")[:2]) < (1, 3), chosen
+
+
+def test_build_output_streams_into_the_log_while_the_installer_runs(tmp_path):
+    """Issue 8 item 5: each installer line is in the build log as it comes, not after the installer exits."""
+    import subprocess
+    import sys
+    import threading
+    import time
+    from jupyter_estimator.runner.environments import _run
+    release = tmp_path / "release"
+    log_path = tmp_path / "20_environment_build.txt"
+    # printed as separate words so that the echoed command line does not hold the lines themselves
+    code = ("import os, sys, time\nprint('Resolved', 3, 'packages', flush=True)\n"
+            f"while not os.path.exists({str(release)!r}): time.sleep(0.02)\nprint('Installed', 3, 'packages')\n")
+    with open(log_path, "a") as log:
+        worker = threading.Thread(target=_run, args=([sys.executable, "-c", code], log))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while "Resolved 3 packages" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen_while_running = log_path.read_text()
+        release.touch()
+        worker.join(30)
+    assert "Resolved 3 packages" in seen_while_running and "Installed 3 packages" not in seen_while_running
+    assert "Installed 3 packages" in log_path.read_text()

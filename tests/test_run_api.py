@@ -118,6 +118,24 @@ def test_start_logging_context_manager(exp, tmp_path, monkeypatch):
     assert failing.get_snapshot_id()
 
 
+def test_start_logging_makes_the_outputs_folder(exp, tmp_path, monkeypatch):
+    """AML's default outputs='./outputs' exists right after start_logging (issue 8, item 3)."""
+    import pickle
+    monkeypatch.chdir(tmp_path)
+    with exp.start_logging(snapshot_directory=None) as run:
+        with open("outputs/model.pkl", "wb") as handle:  # what `joblib.dump(model, 'outputs/model.pkl')` does
+            pickle.dump({"weights": [1, 2]}, handle)
+    assert "outputs/model.pkl" in run.get_file_names()
+    elsewhere = tmp_path / "no-outputs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with exp.start_logging(snapshot_directory=None, outputs=False):
+        pass
+    assert not (elsewhere / "outputs").exists()
+    with exp.start_logging(snapshot_directory=None, outputs="artifacts/out"):
+        assert (elsewhere / "artifacts" / "out").is_dir()
+
+
 def test_interactive_run_abandoned_by_a_dead_process_is_reconciled(home, exp, tmp_path):
     import subprocess
     from conftest import PYTHON, python_env

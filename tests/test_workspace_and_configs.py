@@ -143,6 +143,22 @@ def test_distributed_settings_map_to_aml_communicators(project):
     assert TensorFlow.get_supported_versions()[-1] == "2.3"
 
 
+def test_framework_estimator_without_a_version_uses_the_installed_one(project, tmp_path, monkeypatch):
+    """Issue 8 item 4: no framework_version → the version this interpreter has (what the notebook ran), else newest."""
+    import importlib
+    from jupyter_estimator.core.estimator import SKLearn
+    project.write("train.py", "print('fit')")
+    assert SKLearn(str(project), compute_target="local", entry_script="train.py").conda_dependencies.pip_packages == ["scikit-learn"]
+    site = tmp_path / "site"  # a real (metadata-only) installed distribution, found the way any other is
+    (site / "scikit_learn-1.5.2.dist-info").mkdir(parents=True)
+    (site / "scikit_learn-1.5.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: scikit-learn\nVersion: 1.5.2\n")
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    est = SKLearn(str(project), compute_target="local", entry_script="train.py")
+    assert est.conda_dependencies.pip_packages == ["scikit-learn==1.5.2"] and est.framework_version == "1.5.2"
+    assert SKLearn(str(project), compute_target="local", entry_script="train.py", framework_version="1.4.0").conda_dependencies.pip_packages == ["scikit-learn==1.4.0"]
+
+
 def test_script_run_config_run_config_is_mutable(project):
     project.write("train.py", "")
     src = ScriptRunConfig(str(project), script="train.py", arguments=["--a", 1])

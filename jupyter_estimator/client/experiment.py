@@ -59,7 +59,7 @@ class Experiment:
             rows = self.workspace.store.index.list_runs(experiment_name=self.name, top_level_only=not include_children,
                                                         tags=tags, properties=properties, run_type=type, status=status,
                                                         limit=PAGE_SIZE, offset=offset)
-            for row in rows:
+            for row in self.workspace.store.sync_statuses(rows):
                 yield Run._from_row(self, row)
             if len(rows) < PAGE_SIZE:
                 return

@@ -20,12 +20,14 @@ def start_interactive_run(experiment: Any, *, display_name: str | None, run_id: 
     properties = {"azureml.runsource": "experiment"}
     if snapshot_directory is not None:
         source = Path(snapshot_directory)
-        snapshot = SnapshotStore(experiment.workspace.store.snapshots_dir).take(source)
+        snapshot = SnapshotStore(experiment.workspace.store.snapshots_dir, experiment.workspace.store.root).take(source)
         properties["ContentSnapshotId"] = snapshot.snapshot_id
         properties.update(git_properties(source.absolute()))
     run = _create_owned_run(experiment, run_id=run_id, display_name=display_name, status=RunStatus.RUNNING,
                             properties=properties)
     run._outputs_source = _outputs_dir(outputs)  # type: ignore[attr-defined]
+    if run._outputs_source is not None:  # AML makes the folder, so `joblib.dump(m, 'outputs/m.pkl')` just works
+        run._outputs_source.mkdir(parents=True, exist_ok=True)
     _open_runs.add(run)
     return run
 

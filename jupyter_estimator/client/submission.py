@@ -12,7 +12,7 @@ from ..core.estimator import Estimator
 from ..core.script_run_config import ScriptRunConfig
 from ..core.spec import environment_spec
 from ..core.submit_request import DistributedRequest, SubmitRequest
-from ..service.runs import submit_run
+from ..service.runs import submit_run, with_snapshot
 from ..tracking.run import Run
 
 
@@ -60,7 +60,8 @@ def submit(experiment: Any, config: Any, tags: dict[str, Any] | None = None, run
     request = build_request(experiment.name, config, tags, run_id, parent_run_id, **overrides)
     connection = getattr(experiment.workspace, "_server", None)
     if connection is not None:
-        new_id = connection.submit(request)
+        # The snapshot is taken here, into the workspace store the server shares; the server reads no client path.
+        new_id = connection.submit(with_snapshot(experiment.workspace, request))
     else:
         new_id = submit_run(experiment.workspace, request)
     return Run._from_row(experiment, experiment.workspace.store.index.run_row(new_id))

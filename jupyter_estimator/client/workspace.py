@@ -94,6 +94,10 @@ class Workspace:
                 raise invalid(key, value, "must be a positive int or None", "pass e.g. max_concurrent_runs=2")
             if key == "cancel_grace_seconds" and (not isinstance(value, (int, float)) or value < 0):
                 raise invalid(key, value, "must be a number of seconds >= 0", "pass e.g. cancel_grace_seconds=5")
+            if key == "environment_source_builds" and not isinstance(value, bool):
+                raise invalid(key, value, "must be True or False", "pass environment_source_builds=True to allow source builds")
+            if key == "environment_pins" and value not in ("relax", "strict"):
+                raise invalid(key, value, "must be 'relax' or 'strict'", "pass environment_pins='strict' to fail on unmet pins")
         meta = self._store.metadata()
         meta.setdefault("settings", {}).update(settings)
         self._store.write_metadata(meta)

@@ -299,6 +299,15 @@ def _package_list(packages: Any, field: str) -> list[str]:
     return check(packages, field)
 
 
+def _installed_version(package: str) -> str | None:
+    """The version the submitting interpreter has (what the notebook was tried with), if any."""
+    from importlib import metadata
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 class _FrameworkEstimator(Estimator):
     FRAMEWORK_PACKAGE = ""
     DEFAULT_VERSION: str | None = None
@@ -308,8 +317,10 @@ class _FrameworkEstimator(Estimator):
         if framework_version is not None and (not isinstance(framework_version, str) or not framework_version[:1].isdigit()):
             raise _err("framework_version", framework_version, "must be a version string", "pass e.g. framework_version='2.3'")
         if framework_version is None:
-            log.warning("framework_version is not specified: %s installs the newest %s that fits the interpreter "
-                        "(Azure ML defaulted to an old pinned version).", type(self).__name__, self.FRAMEWORK_PACKAGE)
+            framework_version = _installed_version(self.FRAMEWORK_PACKAGE)
+            log.warning("framework_version is not specified: %s uses %s, %s (Azure ML defaulted to an old pinned "
+                        "version).", type(self).__name__, self.FRAMEWORK_PACKAGE,
+                        f"{framework_version} as installed here" if framework_version else "the newest release")
         self.framework_version = framework_version
         packages = [] if kwargs.get("user_managed") or kwargs.get("environment_definition") or kwargs.get("conda_dependencies_file") \
             else [self.FRAMEWORK_PACKAGE + (f"=={framework_version}" if framework_version else "")]

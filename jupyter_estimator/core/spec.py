@@ -11,7 +11,7 @@ import json
 import logging
 import platform
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +19,7 @@ from .conda_map import split_conda_python
 from .environment import Environment
 
 log = logging.getLogger(__name__)
-ENV_BUILDER_VERSION = "1"  # bump when the way environments are built changes
+ENV_BUILDER_VERSION = "2"  # 2: wheels only by default, pins relaxed  # bump when the way environments are built changes
 
 
 class DockerSpec(BaseModel):
@@ -46,6 +46,10 @@ class EnvironmentSpec(BaseModel):
     environment_variables: dict[str, str] = Field(default_factory=dict)
     docker: DockerSpec = Field(default_factory=DockerSpec)
     dropped_packages: list[str] = Field(default_factory=list)
+    # How pip packages install: wheels only unless source_builds; exact pins that cannot be met are moved ("relax")
+    # or fail the build ("strict"). None until the service fills them in from the workspace settings.
+    source_builds: bool | None = None
+    pin_policy: Literal["relax", "strict"] | None = None
 
     def content_hash(self) -> str:
         """Same packages (in any order), same interpreter, same platform → same hash → same built environment."""
@@ -54,6 +58,7 @@ class EnvironmentSpec(BaseModel):
             "python": self.python_version, "pip": sorted(self.pip), "pip_options": sorted(self.pip_options),
             "conda": sorted(self.conda), "channels": self.channels,
             "image": self.docker.base_image if self.docker.enabled else None,
+            "source_builds": bool(self.source_builds), "pin_policy": self.pin_policy or "relax",
             "platform": [sys.platform, platform.machine()],
         }
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .spec import EnvironmentSpec
 
 EXPERIMENT_NAME = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$")
+SNAPSHOT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Properties a submitting process may record about its source folder (it read the folder; the service did not).
+SOURCE_PROPERTY_PREFIXES = ("azureml.git.", "mlflow.source.git.")
 
 
 class DistributedRequest(BaseModel):
@@ -28,6 +31,10 @@ class SubmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment: str
     source_directory: str | None  # None: the snapshot holds only inline_files
+    # Set by an SDK that took the snapshot itself in the shared workspace store: the service then never reads
+    # source_directory (it is only recorded as where the code came from) and uses this snapshot as it is.
+    snapshot_id: str | None = None
+    source_properties: dict[str, str] = Field(default_factory=dict)
     inline_files: dict[str, str] = Field(default_factory=dict)  # e.g. a notebook cell written as the script
     script: str | None = None
     command: list[str] | None = None
@@ -51,6 +58,21 @@ class SubmitRequest(BaseModel):
     def _experiment_name(cls, value: str) -> str:
         if not EXPERIMENT_NAME.match(value):
             raise ValueError("experiment names start with a letter or digit and hold only letters, digits, '_' and '-'")
+        return value
+
+    @field_validator("snapshot_id")
+    @classmethod
+    def _snapshot_id(cls, value: str | None) -> str | None:
+        if value is not None and not SNAPSHOT_ID.match(value):
+            raise ValueError("snapshot_id must be a snapshot's id (a lower-case UUID), as the SDK's snapshot returns")
+        return value
+
+    @field_validator("source_properties")
+    @classmethod
+    def _source_properties(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not k.startswith(SOURCE_PROPERTY_PREFIXES)]
+        if bad:
+            raise ValueError(f"source_properties may only hold {SOURCE_PROPERTY_PREFIXES} keys, not {bad}")
         return value
 
     @field_validator("command")

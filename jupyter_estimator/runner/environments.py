@@ -9,6 +9,8 @@ Standard library only: this runs inside the detached supervisor.
 
 from __future__ import annotations
 
+import collections
+from dataclasses import replace
 import contextlib
 import fcntl
 import json
@@ -23,6 +25,7 @@ from typing import IO, Any, Iterator
 
 from ..core.conda_map import NoPyPIEquivalent, conda_to_pypi
 from ..core.errors import EnvironmentBuildError
+from .wheel_plan import plan_install, uv_compiler
 
 READY = ".ready"
 CONDA_TOOLS = ("micromamba", "mamba", "conda")
@@ -105,8 +108,48 @@ def _build(env_dir: Path, spec: dict[str, Any], log: IO[str] | None) -> None:
         python = spec["python_version"] or spec["interpreter"]
         _run([uv, "venv", "--quiet", "--seed", "--python", python, str(env_dir)], log)
     if pip:
-        options = [part for option in spec["pip_options"] for part in shlex.split(option)]
-        _run([uv, "pip", "install", "--python", str(environment_python(env_dir)), *options, *pip], log)
+        _install_pip(uv, str(environment_python(env_dir)), pip, spec, log)
+
+
+def _install_pip(uv: str, python: str, pip: list[str], spec: dict[str, Any], log: IO[str] | None) -> None:
+    options = [part for option in spec["pip_options"] for part in shlex.split(option)]
+    source_builds = bool(spec.get("source_builds"))
+    policy = spec.get("pin_policy") or "relax"
+    python_version = _version_of(python)
+    _say(log, f"Resolving {len(pip)} pip package(s) for Python {python_version} "
+              f"({'source builds allowed' if source_builds else 'wheels only'}, pins: {policy}).")
+    plan, relaxed = plan_install(uv_compiler(uv, python, options, source_builds, _uv_env()), pip,
+                                 pin_policy=policy, source_builds=source_builds, python_version=python_version)
+    install = [uv, "pip", "install", "--python", python, *([] if source_builds else ["--no-build"]), *options]
+    _run([*install, *plan], log)
+    # Old releases' metadata may not know a newer dependency breaks them (e.g. built against numpy 1): a moved
+    # pin must import, else it goes to the newest release that resolves instead.
+    broken = [(pin, error) for pin in relaxed if (error := _import_error(python, pin.name))]
+    if broken:
+        for pin, error in broken:
+            _say(log, f"{pin.name}=={pin.chosen} does not import beside the other packages ({error}); "
+                      f"trying {pin.name}=={pin.newest}.")
+        relaxed = [replace(pin, chosen=pin.newest, why=f"the newest release that resolves ({pin.name}=={pin.chosen}, "
+                                                       "the nearest, does not import)")
+                   if any(pin is b for b, _ in broken) else pin for pin in relaxed]
+        _run([*install, *[pin.requirement(pip[pin.index]) for pin in relaxed]], log)
+    for pin in relaxed:
+        _say(log, pin.warning(python_version))
+
+
+def _import_error(python: str, distribution: str) -> str | None:
+    """None when the distribution's top-level modules import in the environment, else the error's last line."""
+    code = ("import importlib, importlib.metadata as md, sys\n"
+            "d = md.distribution(sys.argv[1])\n"
+            "tops = (d.read_text('top_level.txt') or '').split() or sorted({str(f).split('/')[0].removesuffix('.py') "
+            "for f in (d.files or []) if '.dist-info' not in str(f) and not str(f).startswith('..') "
+            "and (str(f).endswith('.py') or '/' in str(f))})\n"
+            "[importlib.import_module(t) for t in tops if t.isidentifier() and not t.startswith('_')]\n")
+    proc = subprocess.run([python, "-c", code, distribution], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode == 0:
+        return None
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit {proc.returncode}"
 
 
 def find_uv() -> str:
@@ -131,15 +174,27 @@ def _version_of(interpreter: str) -> str:
     return out.stdout.strip()
 
 
-def _run(argv: list[str], log: IO[str] | None) -> None:
-    _say(log, "$ " + " ".join(shlex.quote(a) for a in argv))
+def _uv_env() -> dict[str, str]:
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, stdin=subprocess.DEVNULL)
-    _say(log, proc.stdout.rstrip())
+    return env
+
+
+def _run(argv: list[str], log: IO[str] | None) -> None:
+    """Run an installer, its output going into the build log line by line as it comes (a long install shows progress)."""
+    _say(log, "$ " + " ".join(shlex.quote(a) for a in argv))
+    tail: collections.deque[str] = collections.deque(maxlen=15)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_uv_env(),
+                            stdin=subprocess.DEVNULL, bufsize=1, errors="replace")
+    assert proc.stdout is not None
+    with proc:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            tail.append(line)
+            _say(log, line)
     if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
-        raise EnvironmentBuildError(f"environment: `{Path(argv[0]).name} {argv[1]}` failed (exit {proc.returncode}):\n{tail}")
+        raise EnvironmentBuildError(f"environment: `{Path(argv[0]).name} {argv[1]}` failed (exit {proc.returncode}):\n"
+                                    + "\n".join(tail))
 
 
 def _say(log: IO[str] | None, text: str) -> None:

@@ -164,7 +164,9 @@ class RunsHandler(EstimatorHandler):
         if not isinstance(body, dict):
             raise UserErrorException("body: must be a JSON object describing the run. Fix: see SubmitRequest in openapi.yaml.", field="body")
         request = SubmitRequest.model_validate(body)
-        source = Path(request.source_directory).resolve() if request.source_directory is not None else None
+        # A request carrying a snapshot_id names its folder only as a record: the server reads no client path then.
+        reads_path = request.source_directory is not None and request.snapshot_id is None
+        source = Path(request.source_directory).resolve() if reads_path else None
         if source is not None and not any(source == root or root in source.parents for root in self.estimator.source_roots):
             raise UserErrorException(f"source_directory: {request.source_directory!r} is outside the folders this server "
                                      f"may snapshot ({[str(r) for r in self.estimator.source_roots]}). Fix: submit a "

@@ -58,6 +58,9 @@ class StatusWatcher:
         if now - self._last_reconcile > self.reconcile_every:
             self._last_reconcile = now
             reconcile_all(self.store)
+        live_ids = [run_id for run_id, status in self.known.items() if not is_terminal(status)]
+        if live_ids:  # a supervisor's index write may have been lost: status.json decides
+            self.store.sync_statuses([r for r in (self.store.index.run_row(i) for i in live_ids) if r is not None])
         rows = self.store.index.runs_changed_since(self._since - 1.0)
         self._since = now
         live = False

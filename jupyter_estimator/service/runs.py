@@ -20,7 +20,7 @@ from ..client.compute import get_compute_target
 from ..core.errors import CapabilityNotAvailable, invalid
 from ..core.spec import RunSpec
 from ..core.status import RunStatus
-from ..core.submit_request import SubmitRequest
+from ..core.submit_request import SOURCE_PROPERTY_PREFIXES, SubmitRequest
 from ..runner.git_info import git_properties
 from ..runner.launch import start_supervisor
 from ..store.files import write_json_atomic
@@ -28,51 +28,122 @@ from ..store.snapshot import SnapshotStore
 from ..tracking.run import SCRIPT_RUN_TYPE
 
 
-def submit_run(workspace: Any, request: SubmitRequest) -> str:
-    """Create and start a run from a validated request; returns its id."""
+def preflight(workspace: Any, request: SubmitRequest) -> tuple[Any, Path | None, str | None]:
+    """Every check `submit_run` makes before it creates anything, raising what it would raise.
+
+    Forms and dry runs call this so that "ready to submit" means exactly that. Returns the compute
+    target, the source folder (None when the snapshot is given or inline) and the entry script.
+    """
     store = workspace.store
     target = get_compute_target(workspace, request.compute_target)
     _require_available(request, target)
+    if request.snapshot_id is not None:
+        if request.inline_files:
+            raise invalid("inline_files", sorted(request.inline_files), "cannot be sent with a snapshot_id",
+                          "lay the files into the snapshot before taking it, or send a source_directory")
+        script = _check_snapshot_entry(SnapshotStore(store.snapshots_dir), request)
+        source_directory = None
+    else:
+        source_directory = Path(request.source_directory) if request.source_directory is not None else None
+        if source_directory is not None and not source_directory.is_absolute():
+            raise invalid("source_directory", request.source_directory, "must be an absolute path",
+                          "send the folder's full path")
+        script = _check_entry(source_directory, request)
+    if request.parent_run_id is not None and store.index.run_row(request.parent_run_id) is None:
+        raise invalid("parent_run_id", request.parent_run_id, "names no run in this workspace", "pass an existing run id")
+    if request.run_id is not None and store.run_folder(request.run_id, must_exist=False).path.exists():
+        raise invalid("run_id", request.run_id, "a run with this id already exists", "leave run_id out for a fresh id")
+    return target, source_directory, script
+
+
+def take_snapshot(workspace: Any, source_directory: Path | None, inline_files: dict[str, str] | None = None) -> str:
+    return SnapshotStore(workspace.store.snapshots_dir, workspace.store.root).take(
+        source_directory, inline_files=inline_files).snapshot_id
+
+
+def with_snapshot(workspace: Any, request: SubmitRequest) -> SubmitRequest:
+    """The request with its snapshot taken here, by the process that can read the source folder.
+
+    An SDK talking to a server does this first, so the server never reads a path the client named
+    (and a plain script never fails because a server with another root hosts the same workspace).
+    """
+    if request.snapshot_id is not None:
+        return request
     source_directory = Path(request.source_directory) if request.source_directory is not None else None
     if source_directory is not None and not source_directory.is_absolute():
         raise invalid("source_directory", request.source_directory, "must be an absolute path", "send the folder's full path")
-    script = _check_entry(source_directory, request)
-    if request.parent_run_id is not None and store.index.run_row(request.parent_run_id) is None:
-        raise invalid("parent_run_id", request.parent_run_id, "names no run in this workspace", "pass an existing run id")
+    _check_entry(source_directory, request)
+    snapshot_id = take_snapshot(workspace, source_directory, request.inline_files)
+    return request.model_copy(update={
+        "snapshot_id": snapshot_id, "inline_files": {},
+        "source_properties": git_properties(source_directory) if source_directory else {}})
+
+
+def submit_run(workspace: Any, request: SubmitRequest) -> str:
+    """Create and start a run from a validated request; returns its id."""
+    store = workspace.store
+    target, source_directory, script = preflight(workspace, request)
     run_id = request.run_id or _new_run_id(request.experiment)
     folder = store.run_folder(run_id, must_exist=False)
     if folder.path.exists():
         raise invalid("run_id", run_id, "a run with this id already exists", "leave run_id out for a fresh id")
     user = getpass.getuser()
     now = time.time()
-    env = request.environment
+    env = _with_build_settings(request.environment, store.settings())
+    recorded_source = request.source_directory or ""
     spec = RunSpec(
         run_id=run_id, experiment=request.experiment, workspace_name=workspace.name, parent_run_id=request.parent_run_id,
         target=target.name, target_type=target.type, backend=target.backend,
-        source_directory=str(source_directory) if source_directory else "",
-        snapshot_id="pending", script=script, command=request.command, arguments=request.arguments,
-        environment=env, environment_hash=env.content_hash(), environment_variables=request.environment_variables,
+        source_directory=recorded_source, snapshot_id="pending", script=script, command=request.command,
+        arguments=request.arguments, environment=env, environment_hash=env.content_hash(),
+        environment_variables=request.environment_variables,
         max_run_duration_seconds=request.max_run_duration_seconds, framework=request.distributed.framework,
         communicator=request.distributed.communicator, node_count=request.distributed.node_count,
         submitted_by=user, created_time=now)
-    snapshot = SnapshotStore(store.snapshots_dir).take(source_directory, inline_files=request.inline_files)
-    spec.snapshot_id = snapshot.snapshot_id
+    if request.snapshot_id is not None:
+        snapshot_id = request.snapshot_id
+        source_properties = dict(request.source_properties)
+    else:
+        snapshot_id = take_snapshot(workspace, source_directory, request.inline_files)
+        source_properties = git_properties(source_directory) if source_directory else {}
+    spec.snapshot_id = snapshot_id
     spec.run_definition = _run_definition(spec, request)
-    properties = {"ContentSnapshotId": snapshot.snapshot_id, "azureml.runsource": "experiment",
-                  "_azureml.ComputeTargetType": target.type.lower(),
-                  **(git_properties(source_directory) if source_directory else {})}
+    properties = {"ContentSnapshotId": snapshot_id, "azureml.runsource": "experiment",
+                  "_azureml.ComputeTargetType": target.type.lower(), **source_properties}
     _assemble_folder(store, folder, spec, now, request.tags, properties)
     try:
         store.index.insert_run({"run_id": run_id, "experiment_name": request.experiment,
                                 "parent_run_id": request.parent_run_id, "run_type": SCRIPT_RUN_TYPE,
                                 "status": RunStatus.NOT_STARTED, "target": target.name, "created_time": now,
-                                "submitted_by": user, "snapshot_id": snapshot.snapshot_id},
+                                "submitted_by": user, "snapshot_id": snapshot_id},
                                tags=request.tags, properties=properties)
     except BaseException:
         shutil.rmtree(folder.path, ignore_errors=True)
         raise
     start_supervisor(store.root, folder)
     return run_id
+
+
+def _with_build_settings(env: Any, settings: dict[str, Any]) -> Any:
+    """How packages install is the workspace's choice unless the request made it (it is part of the env's hash)."""
+    return env.model_copy(update={
+        "source_builds": env.source_builds if env.source_builds is not None else bool(settings["environment_source_builds"]),
+        "pin_policy": env.pin_policy or settings["environment_pins"]})
+
+
+def _check_snapshot_entry(snapshots: SnapshotStore, request: SubmitRequest) -> str | None:
+    names = {entry[0] for entry in snapshots.manifest(request.snapshot_id)["files"]}
+    if request.command:
+        return None
+    script = request.script
+    if not script:
+        raise invalid("script", script, "a run needs a script or a command", "pass script='train.py'")
+    from ..store.files import safe_relative
+    relative = safe_relative(script, "script").as_posix()
+    if relative not in names:
+        raise invalid("script", script, f"no such file in snapshot {request.snapshot_id}",
+                      "check the name: it is relative to source_directory")
+    return relative
 
 
 def _new_run_id(experiment_name: str) -> str:
@@ -196,11 +267,14 @@ def resubmit_run(workspace: Any, run_id: str) -> str:
     if row["run_type"] != "azureml.scriptrun" or not spec.get("environment"):
         raise invalid("run_id", run_id, "only submitted script runs can be re-submitted (not interactive or child runs)",
                       "re-run the code that created it")
-    if not folder.snapshot_dir.is_dir():
+    if not (store.snapshots_dir / "manifests" / f"{spec.get('snapshot_id')}.json").is_file():
         raise invalid("run_id", run_id, "its snapshot was cleaned, so its code is gone", "submit the source folder again")
     definition = spec.get("run_definition", {})
     request = SubmitRequest(
-        experiment=row["experiment_name"], source_directory=str(folder.snapshot_dir), script=spec.get("script"),
+        experiment=row["experiment_name"], source_directory=spec.get("source_directory") or None,
+        snapshot_id=spec["snapshot_id"], script=spec.get("script"),
+        source_properties={k: v for k, v in store.index.key_values("run_properties", run_id).items()
+                           if k.startswith(SOURCE_PROPERTY_PREFIXES) and v is not None},
         command=spec.get("command"), arguments=spec.get("arguments", []), compute_target=spec.get("target", "local"),
         environment=EnvironmentSpec.model_validate(spec["environment"]),
         environment_variables=spec.get("environment_variables", {}), tags=store.index.key_values("run_tags", run_id),

@@ -61,7 +61,7 @@ def require_row(store: WorkspaceStore, run_id: str) -> Any:
     row = store.index.run_row(run_id)
     if row is None:
         raise RunNotFoundException(f"run_id: no run {run_id!r} in this workspace. Fix: list runs with GET runs.", field="run_id")
-    return row
+    return store.sync_statuses([row])[0]
 
 
 def parse_key_filters(values: list[str], field: str) -> dict[str, Any] | None:
@@ -95,7 +95,7 @@ def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: s
                    tags=tag_filter, properties=property_filter, status=status, created_after=since,
                    created_before=until, search=search or None)
     rows = store.index.list_runs(limit=limit + 1, offset=offset, newest_first=sort.startswith("-"), **filters)
-    page = rows[:limit]
+    page = store.sync_statuses(rows[:limit])
     ids = [r["run_id"] for r in page]
     metrics, tags = store.index.metric_summaries(ids), store.index.tags_for(ids)  # two queries for the page, not 2 per run
     runs = [{**run_summary(store, row, tags=tags[row["run_id"]]), "metrics": metrics.get(row["run_id"], {})} for row in page]

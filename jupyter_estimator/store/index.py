@@ -160,9 +160,13 @@ class Index:
             where.append("r.status = ?")
             params.append(status)
         if search:
-            where.append("(r.run_id LIKE ? ESCAPE '\\' OR r.display_name LIKE ? ESCAPE '\\')")
+            # The sidebar's search box: run id, display name, status, experiment, a tag's key or value.
+            where.append("(r.run_id LIKE ? ESCAPE '\\' OR r.display_name LIKE ? ESCAPE '\\' OR r.status LIKE ? ESCAPE '\\'"
+                         " OR r.experiment_id IN (SELECT id FROM experiments WHERE name LIKE ? ESCAPE '\\')"
+                         " OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.run_id"
+                         " AND (t.key LIKE ? ESCAPE '\\' OR t.value LIKE ? ESCAPE '\\')))")
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params.extend([pattern, pattern])
+            params.extend([pattern] * 6)
         for table, spec, field in (("run_tags", tags, "tags"), ("run_properties", properties, "properties")):
             for key, value in _key_filters(spec, field):
                 if value is None:

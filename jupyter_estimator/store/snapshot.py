@@ -25,7 +25,11 @@ from ..core.errors import SnapshotException, invalid
 from .files import read_json, write_json_atomic
 
 DEFAULT_IGNORES = [".git/", ".ipynb_checkpoints/", "__pycache__/", ".azureml/", "azureml-logs/", "azureml-setup/",
-                   "/outputs/", ".amlignore.lock"]
+                   "/outputs/", ".amlignore.lock",
+                   # live SQLite side files: copying one mid-transaction is meaningless, and it may vanish mid-read
+                   "*.sqlite-wal", "*.sqlite-shm", "*.sqlite-journal", "*.db-wal", "*.db-shm", "*.db-journal"]
+# A folder holding this file is a workspace store; no snapshot ever contains one (runs, blobs, the index).
+WORKSPACE_MARKER = ".jupyter-estimator-workspace"
 WARN_BYTES = 300 * 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
 DEFAULT_MAX_FILES = 100_000
@@ -40,8 +44,9 @@ class SnapshotResult:
 
 
 class SnapshotStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, workspace_root: Path | None = None) -> None:
         self.root = root
+        self.workspace_root = Path(workspace_root).resolve() if workspace_root is not None else None
         self.blobs = root / "blobs"
         self.manifests = root / "manifests"
         self.statcache = root / "statcache"
@@ -61,7 +66,7 @@ class SnapshotStore:
         cache_path = self.statcache / (hashlib.sha256(str(source_dir).encode()).hexdigest()[:32] + ".json")
         cache: dict[str, list] = read_json(cache_path, {}) or {}
         files, total = [], 0
-        for item in _walk(source_dir):  # stat only: limits are checked before a byte is copied
+        for item in _walk(source_dir, self.workspace_root):  # stat only: limits are checked before a byte is copied
             files.append(item)
             total += item[2].st_size
             if total > max_bytes or len(files) > max_files:
@@ -190,14 +195,27 @@ def _ignore_spec(source_dir: Path):
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(source_dir: Path):
+def is_workspace_folder(path: str, workspace_root: Path | None = None) -> bool:
+    """A workspace store (marked, or laid out as one), or the store this snapshot goes into."""
+    if os.path.exists(os.path.join(path, WORKSPACE_MARKER)):
+        return True
+    if os.path.exists(os.path.join(path, "index.sqlite")) and os.path.isdir(os.path.join(path, "runs")):
+        return True
+    return workspace_root is not None and os.path.realpath(path) == str(workspace_root)
+
+
+def _walk(source_dir: Path, workspace_root: Path | None = None):
     """Yield (posix relative path, absolute path, stat) for every file not ignored, in a stable order."""
     spec = _ignore_spec(source_dir)
     root = str(source_dir)
+    if is_workspace_folder(root, workspace_root):
+        raise invalid("source_directory", root, "is a jupyter_estimator workspace (it holds runs and the index)",
+                      "submit the folder that holds your code")
     for current, dirs, files in os.walk(root):
         rel_dir = os.path.relpath(current, root).replace(os.sep, "/")
         prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirs[:] = sorted(d for d in dirs if not spec.match_file(prefix + d + "/"))
+        dirs[:] = sorted(d for d in dirs if not spec.match_file(prefix + d + "/")
+                         and not is_workspace_folder(os.path.join(current, d), workspace_root))
         for name in sorted(files):
             relative = prefix + name
             if spec.match_file(relative):

@@ -20,6 +20,7 @@ from ..core.errors import RunNotFoundException, invalid
 from .files import read_json, write_json_atomic
 from .index import Index
 from .run_folder import RunFolder
+from .snapshot import WORKSPACE_MARKER
 
 HOME_ENV = "JUPYTER_ESTIMATOR_HOME"
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,255}$")
@@ -27,6 +28,8 @@ RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,255}$")
 DEFAULT_SETTINGS: dict[str, Any] = {
     "max_concurrent_runs": None,  # None = no limit
     "cancel_grace_seconds": 10.0,
+    "environment_source_builds": False,  # environments install wheels only unless this is True
+    "environment_pins": "relax",  # exact pins that cannot be met with wheels move to the nearest release ("strict": fail)
 }
 
 
@@ -48,6 +51,9 @@ class WorkspaceStore:
         self.root = Path(root).expanduser().absolute()
         for folder in (self.runs_dir, self.snapshots_dir, self.envs_dir, self.models_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        marker = self.root / WORKSPACE_MARKER  # snapshots of a folder around the workspace skip it by this
+        if not marker.exists():
+            marker.write_text("This folder is a jupyter_estimator workspace; snapshots never include it.\n")
         self.index = Index(self.root / "index.sqlite")
 
     @property
@@ -97,3 +103,24 @@ class WorkspaceStore:
             self.index.update_run(run_id, status=record["status"], start_time=record.get("start_time"),
                                   end_time=record.get("end_time"))
         return record
+
+    def sync_statuses(self, rows: Any) -> list[Any]:
+        """Rows with any non-final status checked against status.json (the truth), the index fixed where it lags.
+
+        A mirror write can be lost (a process killed between the two writes); readers call this on what
+        they are about to show, so a disagreement lasts no longer than one read. Final rows cost nothing.
+        """
+        from ..core.status import is_terminal
+        fixed = []
+        for row in rows:
+            if row is None or is_terminal(row["status"]):
+                fixed.append(row)
+                continue
+            record = RunFolder(self.runs_dir / row["run_id"]).read_status()
+            status = record.get("status")
+            if status and status != row["status"]:
+                self.index.update_run(row["run_id"], status=status, start_time=record.get("start_time"),
+                                      end_time=record.get("end_time"))
+                row = self.index.run_row(row["run_id"]) or row
+            fixed.append(row)
+        return fixed

@@ -274,7 +274,7 @@ class Run(LoggingMixin, InspectMixin):
         path = Path(file_or_folder_path)
         if not path.is_dir():
             raise invalid("file_or_folder_path", file_or_folder_path, "must be an existing folder", "pass the project folder")
-        result = SnapshotStore(self._store.snapshots_dir).take(path)
+        result = SnapshotStore(self._store.snapshots_dir, self._store.root).take(path)
         self._record_meta("snapshot", result.snapshot_id)
         return result.snapshot_id
 
