@@ -7,6 +7,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..core.errors import invalid
 from ..core.estimator import Estimator
 from ..core.script_run_config import ScriptRunConfig
@@ -39,6 +41,20 @@ def build_request(experiment_name: str, config: Any, tags: dict[str, Any] | None
         if not command:
             raise invalid("command", config.command, "is empty", "pass e.g. command=['python', 'train.py']")
     environment = run_config.environment
+    try:
+        return _request(experiment_name, config, run_config, environment, source_directory, inline_files, command,
+                        tags, run_id, parent_run_id)
+    except ValidationError as exc:  # a value set on a config object after construction, checked only here
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "config"
+        value = error.get("input")
+        shown = value if not isinstance(value, int) or abs(value) < 10**18 else f"a {len(str(abs(value)))}-digit number"
+        raise invalid(field, shown, error["msg"].lower(), f"set {field} to an allowed value") from None
+
+
+def _request(experiment_name: str, config: Any, run_config: Any, environment: Any, source_directory: Path | None,
+             inline_files: dict[str, str], command: list[str] | None, tags: dict[str, Any] | None, run_id: str | None,
+             parent_run_id: str | None) -> SubmitRequest:
     return SubmitRequest(
         experiment=experiment_name, source_directory=None if source_directory is None else str(source_directory),
         inline_files=inline_files, script=None if command else config.script,

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .limits import MAX_RUN_DURATION_SECONDS, valid_duration
 from .conda_dependencies import CondaDependencies
 from .environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE, Environment, read_requirements
 from .errors import CapabilityNotAvailable, TrainingException, invalid
@@ -162,9 +163,9 @@ class Estimator:
                 field = next(iter(clashes))
                 raise _err(field, clashes[field], "cannot be combined with environment_definition, which already says it",
                            "set it on the Environment instead, or drop environment_definition")
-        if max_run_duration_seconds is not None and (not isinstance(max_run_duration_seconds, int)
-                                                     or isinstance(max_run_duration_seconds, bool) or max_run_duration_seconds < 1):
-            raise _err("max_run_duration_seconds", max_run_duration_seconds, "must be a whole number of seconds >= 1",
+        if not valid_duration(max_run_duration_seconds):
+            raise _err("max_run_duration_seconds", max_run_duration_seconds,
+                       f"must be a whole number of seconds from 1 to {MAX_RUN_DURATION_SECONDS} (a year)",
                        "pass e.g. max_run_duration_seconds=3600")
         if inputs is not None and not isinstance(inputs, list):
             raise _err("inputs", inputs, "must be a list of dataset consumption configs", "pass inputs=[ds.as_named_input('train')]")

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .limits import MAX_NODE_COUNT, MAX_PROCESSES_PER_NODE, MAX_RUN_DURATION_SECONDS
 from .spec import EnvironmentSpec
 
 EXPERIMENT_NAME = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$")
@@ -23,8 +24,8 @@ class DistributedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     framework: str = "Python"
     communicator: str = "None"
-    node_count: int = Field(1, ge=1)
-    process_count_per_node: int = Field(1, ge=1)
+    node_count: int = Field(1, ge=1, le=MAX_NODE_COUNT)
+    process_count_per_node: int = Field(1, ge=1, le=MAX_PROCESSES_PER_NODE)
 
 
 class SubmitRequest(BaseModel):
@@ -43,7 +44,7 @@ class SubmitRequest(BaseModel):
     environment: EnvironmentSpec
     environment_variables: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str | None] = Field(default_factory=dict)
-    max_run_duration_seconds: int | None = Field(None, ge=1)
+    max_run_duration_seconds: int | None = Field(None, ge=1, le=MAX_RUN_DURATION_SECONDS)
     distributed: DistributedRequest = Field(default_factory=DistributedRequest)
     use_docker: bool = False
     shm_size: str | None = "2g"

@@ -13,7 +13,7 @@ import time
 
 from ..core.status import RunStatus, is_terminal
 from ..store.workspace_store import WorkspaceStore
-from .liveness import is_alive
+from .liveness import is_alive, process_start_ticks
 
 # A submission writes status.json before its supervisor has recorded itself; give it this long.
 LAUNCH_GRACE_SECONDS = 60.0
@@ -58,9 +58,21 @@ def reconcile_all(store: WorkspaceStore) -> list[str]:
 
 
 def _stop_orphan(process: dict | None) -> None:
-    if not process or not is_alive(process.get("pid"), process.get("start_ticks")):
+    """Kill the run's whole process group, whether or not its leader still lives.
+
+    The script may have died with the supervisor (a broken pipe) while something it started goes on
+    in the same group. Linux never hands out a pid that is still some group's id, so while any member
+    lives the group id is ours. The one unsafe case is a leader pid reused by a stranger after the
+    whole group ended: then that pid exists with another start time, and nothing is killed.
+    """
+    if not process or not process.get("pgid"):
+        return
+    pid, pgid = process.get("pid"), process["pgid"]
+    leader_is_ours = is_alive(pid, process.get("start_ticks"))
+    leader_pid_free = process_start_ticks(pid) is None if pid else True
+    if not (leader_is_ours or leader_pid_free):
         return
     try:
-        os.killpg(process["pgid"], signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, KeyError):
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass

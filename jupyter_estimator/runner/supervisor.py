@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import EnvironmentBuildError
+from ..core.limits import MAX_RUN_DURATION_SECONDS, valid_duration
 from ..core.status import RunStatus
 from ..store.workspace_store import WorkspaceStore
 from ..store import metrics_file as metrics_view
@@ -41,6 +42,7 @@ class Supervisor:
         self.spec: dict[str, Any] = self.folder.read_spec()
         self.settings = self.store.settings()
         self._status_mtime = 0.0
+        self.process: subprocess.Popen | None = None
         self.cancel_reason: str | None = None
         self.timed_out = False
 
@@ -63,6 +65,10 @@ class Supervisor:
     # the run ------------------------------------------------------------------------------------
     def run(self) -> None:
         self.folder.update_status_fields(supervisor=identity())
+        problem = self.spec_problem()
+        if problem:  # checked before anything starts: a bad limit must never leave a script running unchecked
+            self.move(RunStatus.FAILED, error={"code": "InvalidRunSpec", "message": problem})
+            return
         slot = self.wait_for_slot()
         if slot is None:
             self.move(RunStatus.CANCELED)
@@ -79,6 +85,17 @@ class Supervisor:
         finally:
             if hasattr(slot, "close"):
                 slot.close()
+
+    def spec_problem(self) -> str | None:
+        duration = self.spec.get("max_run_duration_seconds")
+        if not valid_duration(duration):
+            return (f"max_run_duration_seconds: {str(duration)[:40]!r} is not a whole number of seconds from 1 to "
+                    f"{MAX_RUN_DURATION_SECONDS}. Fix: submit again with a valid max_run_duration_seconds.")
+        grace = self.settings.get("cancel_grace_seconds", 10)
+        if not isinstance(grace, (int, float)) or not 0 <= grace <= 3600:
+            return (f"cancel_grace_seconds: {grace!r} is not a number of seconds from 0 to 3600. "
+                    "Fix: ws.set_settings(cancel_grace_seconds=10).")
+        return None
 
     def wait_for_slot(self) -> Any:
         limit = self.settings.get("max_concurrent_runs")
@@ -142,6 +159,7 @@ class Supervisor:
         except OSError as exc:
             self.move(RunStatus.FAILED, error={"code": "LaunchFailed", "message": f"Could not start {argv[0]}: {exc}"})
             return
+        self.process = process
         self.folder.update_status_fields(process={"pid": process.pid, "pgid": process.pid,
                                                   "start_ticks": process_start_ticks(process.pid)},
                                          command=argv)
@@ -281,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         supervisor.run()
     except BaseException as exc:  # record, never leave a run hanging in a live state
         traceback.print_exc()
+        if supervisor.process is not None:  # nor a script running with nobody watching it
+            _signal_group(supervisor.process.pid, signal.SIGKILL)
         supervisor.move(RunStatus.FAILED, error={"code": "SupervisorError", "message": f"{type(exc).__name__}: {exc}"})
         return 1
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,13 @@ from ..client.model import Model
 from ..core.environment import Environment
 from ..core.errors import (ComputeTargetException, EstimatorError, ModelNotFoundException, RunNotFoundException,
                            UserErrorException)
+from ..core.limits import MAX_QUERY_INT
 from ..core.submit_request import SubmitRequest
 from ..service import views
 from ..service.runs import submit_run
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
 RESOURCE = "estimator"
 SUBMITTED_VIA = "jupyter_estimator.submitted_via"
 
@@ -49,6 +52,10 @@ class EstimatorHandler(APIHandler):
         body = self.request.body or b""
         if len(body) > MAX_BODY_BYTES:
             raise web.HTTPError(413, reason="Request body too large")
+        text = body.decode("utf-8", errors="replace")
+        if _nesting_depth(text) > MAX_JSON_DEPTH:  # json.loads would recurse until RecursionError (a 500)
+            raise UserErrorException(f"body: nests deeper than {MAX_JSON_DEPTH} levels. Fix: send a flat JSON object "
+                                     "as described in openapi.yaml.", field="body")
         try:
             return json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -59,18 +66,26 @@ class EstimatorHandler(APIHandler):
         if raw is None:
             return default
         try:
-            return int(raw)
+            value = int(raw) if len(raw) <= 20 else None
         except ValueError:
-            raise UserErrorException(f"{name}: must be an integer (got {raw!r}). Fix: pass e.g. {name}={default}.", field=name) from None
+            value = None
+        if value is None or not -MAX_QUERY_INT <= value <= MAX_QUERY_INT:
+            raise UserErrorException(f"{name}: must be an integer of at most {MAX_QUERY_INT} (got {raw[:40]!r}). "
+                                     f"Fix: pass e.g. {name}={default}.", field=name)
+        return value
 
     def float_argument(self, name: str) -> float | None:
         raw = self.get_argument(name, None)
         if raw is None:
             return None
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            raise UserErrorException(f"{name}: must be a number of seconds since the epoch (got {raw!r}).", field=name) from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise UserErrorException(f"{name}: must be a finite number (got {raw[:40]!r}). Fix: pass e.g. {name}=1700000000.",
+                                     field=name)
+        return value
 
     def bool_argument(self, name: str) -> bool:
         raw = (self.get_argument(name, "false") or "").lower()
@@ -97,6 +112,30 @@ class EstimatorHandler(APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body, default=str))
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep brackets nest, ignoring those inside strings (linear, no recursion)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:  # the usual body: counted in C, no loop
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
