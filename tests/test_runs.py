@@ -165,17 +165,24 @@ def test_cancel_while_queued(ws, exp, project, tmp_path):
     first.wait_for_completion()
 
 
-def test_script_sees_its_run_folder_and_variables(exp, project):
-    run = submit_script(exp, project, "env.py", """
+def test_script_sees_its_run_folder_and_variables(exp, project, monkeypatch):
+    from jupyter_estimator import Environment
+    monkeypatch.delenv("MY_VAR", raising=False)  # it can only come from the environment below
+    project.write("env.py", """
         import os, json
         keys = ["AZUREML_RUN_ID", "AZUREML_ARM_PROJECT_NAME", "JUPYTER_ESTIMATOR_RUN_ID", "MY_VAR"]
         os.makedirs("outputs", exist_ok=True)
         open("outputs/env.json", "w").write(json.dumps({k: os.environ.get(k) for k in keys}))
         open("logs/events.txt", "w").write("for tensorboard")
         print("cwd", os.getcwd())
-    """, arguments=["$AZUREML_RUN_ID"])
+    """)
+    env = Environment("env-with-variables")
+    env.python.user_managed_dependencies = True
+    env.environment_variables = {"MY_VAR": "set by the environment: a b=c"}
+    run = exp.submit(ScriptRunConfig(str(project), script="env.py", arguments=["$AZUREML_RUN_ID"], environment=env))
     run.wait_for_completion()
     seen = json.loads((Path(run.path) / "outputs" / "env.json").read_text())
+    assert seen["MY_VAR"] == "set by the environment: a b=c"
     assert seen["AZUREML_RUN_ID"] == run.id == seen["JUPYTER_ESTIMATOR_RUN_ID"]
     assert seen["AZUREML_ARM_PROJECT_NAME"] == "tests"
     assert (Path(run.path) / "logs" / "events.txt").exists()
@@ -214,7 +221,8 @@ def test_snapshot_honours_amlignore_and_is_content_addressed(exp, project):
     snapshot = Path(first.path) / "snapshot"
     assert (snapshot / "keep" / "me.txt").exists() and not (snapshot / "data").exists()
     assert first.get_snapshot_id() == second.get_snapshot_id()
-    assert os.stat(snapshot / "train.py").st_ino == os.stat(Path(second.path) / "snapshot" / "train.py").st_ino
+    # one stored copy, but each run its own private file (issue 9 item 1)
+    assert os.stat(snapshot / "train.py").st_ino != os.stat(Path(second.path) / "snapshot" / "train.py").st_ino
     project.write("train.py", "print('changed')")
     third = exp.submit(ScriptRunConfig(str(project), script="train.py", environment=env))
     assert third.get_snapshot_id() != first.get_snapshot_id()

@@ -14,11 +14,12 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ModelNotFoundException, ModelPathNotFoundException, UserErrorException, invalid
-from ..store.files import resolve_inside, safe_relative
+from ..store.files import checked_file, resolve_inside, safe_relative, tree_files
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-\._]{0,254}$")
 
@@ -158,15 +159,17 @@ class Model:
         target = Path(target_dir)
         target.mkdir(parents=True, exist_ok=True)
         written = []
-        for item in sorted(self._folder.iterdir()):
-            destination = target / item.name
-            if destination.exists() and not exist_ok:
-                raise invalid("target_dir", str(destination), "already exists", "pass exist_ok=True to overwrite")
-            if item.is_dir():
-                shutil.copytree(item, destination, dirs_exist_ok=True)
-            else:
-                shutil.copyfile(item, destination)
-            written.append(destination)
+        tree = tree_files(self._folder)  # a registry damaged by hand still never serves a link out of it
+        tops = sorted({name.split("/", 1)[0] for name, _ in tree.files})
+        for top in tops:
+            if (target / top).exists() and not exist_ok:
+                raise invalid("target_dir", str(target / top), "already exists", "pass exist_ok=True to overwrite")
+        for name, source in tree.files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / name)
+        if tree.warning(f"Model {self.name}:{self.version} download"):
+            warnings.warn(tree.warning(f"Model {self.name}:{self.version} download"), stacklevel=2)
+        written = [target / top for top in tops]
         return str(written[0] if len(written) == 1 else target)
 
     @staticmethod
@@ -267,7 +270,7 @@ class Model:
 
 def _register(workspace: Any, paths: list[Path], root: Path, model_name: str, *, tags: Any, properties: Any,
               description: Any, datasets: Any, model_framework: Any, model_framework_version: Any,
-              run_id: str | None = None, experiment_name: str | None = None) -> Model:
+              run_id: str | None = None, experiment_name: str | None = None, boundary: Path | None = None) -> Model:
     tags = _check_mapping(tags, "tags")
     properties = _check_mapping(properties, "properties")
     if model_framework_version is not None and model_framework is None:
@@ -279,14 +282,20 @@ def _register(workspace: Any, paths: list[Path], root: Path, model_name: str, *,
     models_dir = workspace.store.models_dir
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=models_dir))
     try:
+        limit = boundary or (root if root.is_dir() else root.parent)
         for path in paths:
             relative = path.relative_to(root) if path != root else Path(path.name)
             destination = staging / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():
-                shutil.copytree(path, destination)
+            if path.is_dir() and not path.is_symlink():
+                tree = tree_files(path, limit)  # links out of the run (or model folder) are never followed
+                for name, source in tree.files:
+                    (destination / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, destination / name)
+                if tree.warning(f"register_model {model_name!r}"):
+                    warnings.warn(tree.warning(f"register_model {model_name!r}"), stacklevel=3)
             else:
-                shutil.copyfile(path, destination)
+                shutil.copyfile(checked_file(path, limit), destination)
         stored_path = root.name
         (models_dir / model_name).mkdir(exist_ok=True)
         with workspace.store.index.write() as conn:
@@ -321,7 +330,7 @@ def register_from_run(run: Any, model_name: str, model_path: str | None, **optio
                                          f"in the set of files uploaded to the run: {names}. Fix: save the model under "
                                          "./outputs in the script, or upload it with run.upload_file.", field="model_path")
     return _register(run.experiment.workspace, [source], source, model_name, run_id=run.id,
-                     experiment_name=run.experiment.name, **options)
+                     experiment_name=run.experiment.name, boundary=run._folder.path, **options)
 
 
 def _context_workspace() -> Any:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import mimetypes
@@ -217,7 +218,8 @@ class RunsHandler(EstimatorHandler):
                                      f"(allowed: {sorted(self.estimator.allowed_targets)}). "
                                      "Fix: ask the server's admin to add it to EstimatorApp.allowed_targets.", field="compute_target")
         # Snapshotting a large project takes a moment: keep the event loop free meanwhile.
-        run_id = await asyncio.get_event_loop().run_in_executor(None, submit_run, self.estimator.workspace, request)
+        run_id = await asyncio.get_event_loop().run_in_executor(
+            None, functools.partial(submit_run, self.estimator.workspace, request, caller_owns_source=False))
         self.store.index.add_properties(run_id, {SUBMITTED_VIA: "server"})
         self.store.run_folder(run_id).append_meta("properties", {SUBMITTED_VIA: "server"})
         self.estimator.watcher.tick()  # announce it without waiting for the next tick
@@ -337,7 +339,8 @@ class ModelHandler(EstimatorHandler):
         if not version.isdigit():
             raise UserErrorException(f"version: must be a number (got {version!r}).", field="version")
         model = Model(self.estimator.workspace, name=name, version=int(version))
-        files = [p.relative_to(model._folder).as_posix() for p in sorted(model._folder.rglob("*")) if p.is_file()]
+        from ..store.files import tree_files
+        files = [name for name, _ in tree_files(model._folder).files]
         self.write_json({**model.serialize(), "files": files})
 
 

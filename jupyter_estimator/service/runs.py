@@ -56,9 +56,10 @@ def preflight(workspace: Any, request: SubmitRequest) -> tuple[Any, Path | None,
     return target, source_directory, script
 
 
-def take_snapshot(workspace: Any, source_directory: Path | None, inline_files: dict[str, str] | None = None) -> str:
+def take_snapshot(workspace: Any, source_directory: Path | None, inline_files: dict[str, str] | None = None,
+                  links_may_leave: bool = True) -> str:
     return SnapshotStore(workspace.store.snapshots_dir, workspace.store.root).take(
-        source_directory, inline_files=inline_files).snapshot_id
+        source_directory, inline_files=inline_files, links_may_leave=links_may_leave).snapshot_id
 
 
 def with_snapshot(workspace: Any, request: SubmitRequest) -> SubmitRequest:
@@ -79,8 +80,12 @@ def with_snapshot(workspace: Any, request: SubmitRequest) -> SubmitRequest:
         "source_properties": git_properties(source_directory) if source_directory else {}})
 
 
-def submit_run(workspace: Any, request: SubmitRequest) -> str:
-    """Create and start a run from a validated request; returns its id."""
+def submit_run(workspace: Any, request: SubmitRequest, *, caller_owns_source: bool = True) -> str:
+    """Create and start a run from a validated request; returns its id.
+
+    `caller_owns_source=False` (a REST caller named the folder; the server reads it): links in the folder
+    that lead out of it are skipped, never followed.
+    """
     store = workspace.store
     target, source_directory, script = preflight(workspace, request)
     run_id = request.run_id or _new_run_id(request.experiment)
@@ -104,7 +109,7 @@ def submit_run(workspace: Any, request: SubmitRequest) -> str:
         snapshot_id = request.snapshot_id
         source_properties = dict(request.source_properties)
     else:
-        snapshot_id = take_snapshot(workspace, source_directory, request.inline_files)
+        snapshot_id = take_snapshot(workspace, source_directory, request.inline_files, links_may_leave=caller_owns_source)
         source_properties = git_properties(source_directory) if source_directory else {}
     spec.snapshot_id = snapshot_id
     spec.run_definition = _run_definition(spec, request)

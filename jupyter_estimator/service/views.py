@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from ..core.status import ALL_STATUSES, is_terminal
 from ..runner.reconcile import reconcile_run
 from ..store import metrics_file
 from ..store.files import resolve_inside, safe_relative
-from ..store.run_folder import RESERVED_NAMES
+from ..store.run_folder import RESERVED_NAMES, run_files
 from ..store.workspace_store import WorkspaceStore
 
 MAX_LOG_CHUNK = 1024 * 1024
@@ -167,19 +166,7 @@ def read_metrics(store: WorkspaceStore, run_id: str, after: int = 0, name: str |
 
 def list_files(store: WorkspaceStore, run_id: str) -> list[dict[str, Any]]:
     require_row(store, run_id)
-    root = store.run_folder(run_id).path
-    files = []
-    for current, dirs, names in os.walk(root):
-        relative_dir = os.path.relpath(current, root)
-        if relative_dir == ".":
-            dirs[:] = sorted(d for d in dirs if d not in RESERVED_NAMES)
-            names = [n for n in names if n not in RESERVED_NAMES and not n.startswith(".")]
-        prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
-        for name in sorted(names):
-            path = Path(current) / name
-            if path.is_file():
-                files.append({"path": prefix + name, "size": path.stat().st_size})
-    return files
+    return [{"path": name, "size": path.stat().st_size} for name, path in run_files(store.run_folder(run_id).path).files]
 
 
 def file_path(store: WorkspaceStore, run_id: str, path: str) -> Path:

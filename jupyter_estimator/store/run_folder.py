@@ -16,12 +16,21 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..core.status import RunStatus, can_transition
-from .files import read_json, write_json_atomic
+from .files import TreeFiles, read_json, tree_files, write_json_atomic
 
 # Top-level names in a run folder that belong to the system, not to the run's artifacts.
 RESERVED_NAMES = frozenset({"run.json", "status.json", "snapshot", "metrics", "meta.jsonl", ".status.lock",
                             "supervisor.log", "status_request.json"})
 LOG_DIRS = ("user_logs", "azureml-logs")
+
+
+def run_files(run_path: Path) -> TreeFiles:
+    """A run's own files (what get_file_names lists and the files API serves), by the one tree rule."""
+    tree = tree_files(run_path)
+    def visible(name: str) -> bool:
+        top = name.split("/", 1)[0]
+        return top not in RESERVED_NAMES and not ("/" not in name and name.startswith("."))
+    return TreeFiles([(n, p) for n, p in tree.files if visible(n)], [(n, why) for n, why in tree.skipped if visible(n)])
 
 
 class RunFolder:

@@ -2,8 +2,8 @@
 
 Files are stored once as blobs named by their SHA-256; a snapshot is a manifest of
 (path, blob, executable). A per-source stat cache (size, mtime, inode → digest) means an
-unchanged tree is re-snapshotted without reading a byte, and a run's copy is made of hard links
-to the blobs, so submitting a large unchanged project costs milliseconds and no disk.
+unchanged tree is re-snapshotted without reading a byte. Each run gets its own writable copy (a
+copy-on-write clone where the file system can), so no run can change the blobs another run reads.
 Ignore rules: `.amlignore` if present, else `.gitignore` (gitwildmatch via pathspec), plus defaults.
 """
 
@@ -55,8 +55,12 @@ class SnapshotStore:
 
     # taking -------------------------------------------------------------------------------------
     def take(self, source_dir: Path | None, max_bytes: int = DEFAULT_MAX_BYTES, max_files: int = DEFAULT_MAX_FILES,
-             inline_files: dict[str, str] | None = None) -> SnapshotResult:
-        """Snapshot `source_dir` (None: nothing) with `inline_files` (relative name → text) laid over it."""
+             inline_files: dict[str, str] | None = None, links_may_leave: bool = True) -> SnapshotResult:
+        """Snapshot `source_dir` (None: nothing) with `inline_files` (relative name → text) laid over it.
+
+        `links_may_leave=False` (a server snapshotting a folder a REST caller named): a symlink to a file
+        outside the folder is skipped with a warning, never read.
+        """
         if source_dir is None:
             return self._finish([self._inline_entry(n, t) for n, t in sorted((inline_files or {}).items())], None, {}, {}, 0)
         source_dir = Path(source_dir).absolute()
@@ -66,7 +70,8 @@ class SnapshotStore:
         cache_path = self.statcache / (hashlib.sha256(str(source_dir).encode()).hexdigest()[:32] + ".json")
         cache: dict[str, list] = read_json(cache_path, {}) or {}
         files, total = [], 0
-        for item in _walk(source_dir, self.workspace_root):  # stat only: limits are checked before a byte is copied
+        skipped: list[str] = []
+        for item in _walk(source_dir, self.workspace_root, None if links_may_leave else skipped):  # stat only: limits are checked before a byte is copied
             files.append(item)
             total += item[2].st_size
             if total > max_bytes or len(files) > max_files:
@@ -87,6 +92,9 @@ class SnapshotStore:
                 digest = self._store_blob(full)
             new_cache[relative] = [*key, digest]
             entries.append([relative, digest, st.st_size, bool(st.st_mode & stat.S_IXUSR)])
+        if skipped:
+            warnings.warn(f"The snapshot of {source_dir} skipped {len(skipped)} link(s) to files outside it: "
+                          f"{', '.join(skipped[:10])}. Copy such files into the folder instead.", stacklevel=3)
         if total > WARN_BYTES:
             warnings.warn(f"The snapshot of {source_dir} is {total / 2**20:.0f} MiB; list data folders in .amlignore "
                           "to keep submissions fast.", stacklevel=3)
@@ -156,10 +164,11 @@ class SnapshotStore:
         return data
 
     def materialize(self, snapshot_id: str, dest: Path) -> None:
-        """Lay the snapshot out at `dest` as hard links to the blobs (copies across file systems).
+        """Lay the snapshot out at `dest` as the run's own writable copy of every file.
 
-        The blobs are read-only; a script that rewrites one of its own source files in place
-        would change the blob, which is the same trade uv makes with its cache.
+        A run may rewrite its sources (AML gives each run a private copy); the blobs underneath must never
+        change through it. Copies are copy-on-write clones where the file system has them (btrfs, XFS: no
+        data is copied) and in-kernel copies elsewhere (copy_file_range: no trip through user space).
         """
         dest.mkdir(parents=True, exist_ok=True)
         made: set[Path] = set()
@@ -168,19 +177,48 @@ class SnapshotStore:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            blob = self._blob_path(digest)
-            try:
-                os.link(blob, target)
-            except OSError:
-                shutil.copyfile(blob, target)
-            if executable:
-                os.chmod(target, 0o555)
+            private_copy(self._blob_path(digest), target, 0o755 if executable else 0o644)
 
     def to_zip(self, snapshot_id: str, zip_path: Path) -> Path:
         with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for relative, digest, _size, _executable in self.manifest(snapshot_id)["files"]:
                 archive.write(self._blob_path(digest), relative)
         return zip_path
+
+
+_FICLONE = 0x40049409  # ioctl number of Linux's FICLONE (a reflink of a whole file)
+_clone_unsupported: set[int] = set()  # devices where a clone was refused: not tried again
+
+
+def private_copy(source: Path, target: Path, mode: int) -> str:
+    """Copy `source` to a new file `target` (clone, else in-kernel copy, else plain); returns how it was done."""
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        device = os.fstat(dst.fileno()).st_dev
+        if device not in _clone_unsupported:
+            try:
+                import fcntl
+                fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
+                os.fchmod(dst.fileno(), mode)
+                return "clone"
+            except (ImportError, OSError):
+                _clone_unsupported.add(device)
+        size = os.fstat(src.fileno()).st_size
+        how = "copy"
+        try:
+            copied = 0
+            while copied < size:
+                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
+                if done == 0:
+                    break
+                copied += done
+            how = "kernel copy"
+        except (AttributeError, OSError):
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, _CHUNK)
+        os.fchmod(dst.fileno(), mode)
+        return how
 
 
 def _ignore_spec(source_dir: Path):
@@ -204,7 +242,7 @@ def is_workspace_folder(path: str, workspace_root: Path | None = None) -> bool:
     return workspace_root is not None and os.path.realpath(path) == str(workspace_root)
 
 
-def _walk(source_dir: Path, workspace_root: Path | None = None):
+def _walk(source_dir: Path, workspace_root: Path | None = None, outside_links: list[str] | None = None):
     """Yield (posix relative path, absolute path, stat) for every file not ignored, in a stable order."""
     spec = _ignore_spec(source_dir)
     root = str(source_dir)
@@ -221,6 +259,11 @@ def _walk(source_dir: Path, workspace_root: Path | None = None):
             if spec.match_file(relative):
                 continue
             full = os.path.join(current, name)
+            if outside_links is not None and os.path.islink(full):
+                target = os.path.realpath(full)
+                if not (target + os.sep).startswith(os.path.realpath(root) + os.sep):
+                    outside_links.append(relative)
+                    continue
             try:
                 st = os.stat(full)  # follows file symlinks; broken ones are skipped
             except OSError:

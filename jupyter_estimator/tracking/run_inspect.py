@@ -7,10 +7,12 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..core.errors import ActivityFailedException, ExperimentExecutionException, invalid
+from ..core.errors import (ActivityFailedException, EstimatorError, ExperimentExecutionException, UserErrorException,
+                           invalid)
 from ..core.status import RunStatus, is_terminal
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES
@@ -19,6 +21,10 @@ from .metric_buffer import flush_all
 
 # Logs streamed by wait_for_completion, in AML's order: system (build) logs, then the user log.
 _STREAMED_LOG = re.compile(r"^(user_logs/std_log[\D]*[0]*(?:_ps)?\.txt)|(azureml-logs/[\d]{2}.+\.txt)$")
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+# Import names whose package is named otherwise (the common ones; the hint names the module either way).
+_PACKAGE_OF_MODULE = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml",
+                      "skimage": "scikit-image", "bs4": "beautifulsoup4", "dateutil": "python-dateutil"}
 
 
 def _iso(timestamp: float | None) -> str | None:
@@ -110,7 +116,7 @@ class InspectMixin:
         details = self.get_details()
         if show_output:
             out.write("\nExecution Summary\n=================\n")
-            out.write(f"RunId: {self.id}\nWeb View: {self.get_portal_url()}\n")
+            out.write(f"RunId: {self.id}\n{self._web_view()}")
             if details.get("warnings"):
                 out.write(f"Warnings:\n{details['warnings']}\n")
             out.write("\n")
@@ -119,11 +125,42 @@ class InspectMixin:
             error = details.get("error", {})
             raise ActivityFailedException(
                 f"ActivityFailedException: Run {self.id} failed: {error.get('message', 'see the logs')}\n"
-                f"Logs: {self._folder.std_log}", error_details=error)
+                f"{self._missing_module_hint()}Logs: {self._folder.std_log}", error_details=error)
         return details
 
+    def _web_view(self) -> str:
+        """A link that opens the run (JupyterLab when a server hosts the workspace, else the run folder), and the
+        CLI command on its own line."""
+        server = getattr(self.experiment.workspace, "_server", None)
+        link = server.portal_url(self.id) if server is not None else self._folder.path.as_uri()
+        return f"Web View: {link}\nCLI: jupyter estimator show {self.id}\n"
+
+    def _missing_module_hint(self) -> str:
+        """When the script died importing a module, say where the run's packages come from and how to add one."""
+        try:
+            with open(self._folder.std_log, "rb") as handle:
+                handle.seek(max(0, os.path.getsize(self._folder.std_log) - 16384))
+                tail = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+        found = _MISSING_MODULE.findall(tail)
+        if not found:
+            return ""
+        module = found[-1].split(".")[0]
+        package = _PACKAGE_OF_MODULE.get(module, module)
+        environment = self._folder.read_spec().get("environment") or {}
+        if environment.get("user_managed"):
+            return (f"Hint: the script could not import {module!r}. The run used the submitting Python as it is "
+                    f"(user_managed=True), which lacks it. Fix: install it there (`%pip install {package}`), or drop "
+                    f"user_managed so the run gets its own environment with pip_packages=[{package!r}].\n")
+        declared = list(environment.get("pip") or []) + list(environment.get("conda") or [])
+        return (f"Hint: the script could not import {module!r}. The run's environment holds only the declared packages "
+                f"({', '.join(declared) if declared else 'none'}), not what this kernel has installed. "
+                f"Fix: declare the package that provides it: `%%estimator --pip {package}` in a notebook, or "
+                f"Estimator(..., pip_packages=[{package!r}]) (conda_packages=[...] for conda).\n")
+
     def _stream_until_final(self, out: Any) -> None:
-        out.write(f"RunId: {self.id}\nWeb View: {self.get_portal_url()}\n")
+        out.write(f"RunId: {self.id}\n{self._web_view()}")
         out.flush()
         offsets: dict[str, int] = {}
         partial: dict[str, bytes] = {}
@@ -173,16 +210,8 @@ class InspectMixin:
 
     # files --------------------------------------------------------------------------------------
     def get_file_names(self) -> list[str]:
-        root = self._folder.path
-        names = []
-        for current, dirs, files in os.walk(root, followlinks=False):
-            relative_dir = os.path.relpath(current, root)
-            if relative_dir == ".":
-                dirs[:] = [d for d in dirs if d not in RESERVED_NAMES]
-                files = [f for f in files if f not in RESERVED_NAMES and not f.startswith(".")]
-            prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
-            names += [prefix + f for f in files if not f.startswith(".") or relative_dir != "."]
-        return sorted(names)
+        from ..store.run_folder import run_files
+        return sorted(name for name, _ in run_files(self._folder.path).files)
 
     def _existing_artifact(self, name: str, field: str = "name") -> Path:
         relative = safe_relative(name, field)
@@ -211,14 +240,32 @@ class InspectMixin:
         if output_paths is not None and len(output_paths) != len(names):
             raise invalid("output_paths", output_paths, f"must name one path per file ({len(names)})", "omit it to use output_directory")
         base = Path(output_directory) if output_directory else Path.cwd()
-        written = []
-        for position, name in enumerate(names):
+        plan, refused = [], []
+        for position, name in enumerate(names):  # the whole set is checked before a byte is written
             if output_paths is not None:
                 target = Path(output_paths[position])
             else:
                 relative = name if append_prefix or not prefix else name[len(prefix):].lstrip("/")
                 target = base / relative
-            written.append(self.download_file(name, str(target)))
+            try:
+                plan.append((self._existing_artifact(name), target))
+            except EstimatorError as exc:
+                refused.append(f"{name} ({exc})")
+        if refused:
+            warnings.warn(f"download_files: skipped {len(refused)} of {len(names)} file(s): {'; '.join(refused[:10])}",
+                          stacklevel=2)
+        written = []
+        for source, target in plan:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            except OSError as exc:
+                raise UserErrorException(
+                    f"output_directory: copying {source.name} to {target} failed ({exc}) after {len(written)} of "
+                    f"{len(plan)} file(s) were written: {[str(w) for w in written[:5]]}{' …' if len(written) > 5 else ''}. "
+                    "Fix: free space or pick another output_directory, then download again.",
+                    field="output_directory") from exc
+            written.append(str(target))
         return written
 
     # children -----------------------------------------------------------------------------------

@@ -188,11 +188,12 @@ class LoggingMixin:
         source = Path(path)
         if not source.is_dir():
             raise invalid("path", str(path), "is not a folder", "pass an existing folder")
-        names, paths = [], []
-        for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            names.append(f"{name.rstrip('/')}/{file.relative_to(source).as_posix()}")
-            paths.append(str(file))
-        self.upload_files(names, paths)
+        from ..store.files import tree_files
+        tree = tree_files(source)  # links out of the folder are skipped and named, never followed
+        if tree.warning(f"upload_folder {str(path)!r}"):
+            warnings.warn(tree.warning(f"upload_folder {str(path)!r}"), stacklevel=2)
+        names = [f"{name.rstrip('/')}/{relative}" for relative, _ in tree.files]
+        self.upload_files(names, [str(file) for _, file in tree.files])
         return names
 
     # tags and properties ------------------------------------------------------------------------
