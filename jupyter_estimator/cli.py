@@ -121,7 +121,22 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_index(args: argparse.Namespace) -> int:
-    counts = _workspace(args).rebuild_index()
+    import warnings
+    from .core.errors import IndexDamaged
+    from .store.db import move_damaged_aside
+    from .store.index import reset_connections
+    try:
+        workspace = _workspace(args)
+    except IndexDamaged as exc:  # the one command that may set a damaged index aside: it rebuilds at once
+        aside = move_damaged_aside(Path(str(exc.path)))
+        reset_connections()
+        print(f"The index was damaged; moved it aside to {aside}")
+        workspace = _workspace(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        counts = workspace.rebuild_index()
+    for warning in caught:
+        print(f"warning: {warning.message}")
     print(f"Rebuilt the index from disk: {counts['runs']} runs, {counts['models']} models")
     return 0
 

@@ -23,7 +23,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, display
 
-from .core.errors import EstimatorError
+from .core.errors import ActivityFailedException, EstimatorError
 
 DISTRIBUTED = {"mpi": "Mpi", "pytorch": "PyTorchConfiguration", "tensorflow": "TensorflowConfiguration"}
 CONFIG_KEYS = {"source_directory", "entry_script", "script", "compute_target", "script_params", "arguments", "pip_packages",
@@ -55,7 +55,7 @@ def _parser() -> _Parser:
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="run tag (repeatable)")
     parser.add_argument("--user-managed", action="store_true", help="run with the kernel's Python as it is")
     parser.add_argument("--max-run-duration", type=int, help="seconds before the run is stopped")
-    parser.add_argument("--wait", action="store_true", help="stream the run's output until it ends")
+    parser.add_argument("--wait", action="store_true", help="stream the run's output until it ends; a failed run fails the cell")
     parser.add_argument("--name", help="store the Run in this notebook variable")
     parser.add_argument("--config", action="store_true", help="the cell is a YAML estimator config, not a script")
     return parser
@@ -103,7 +103,10 @@ class EstimatorMagics(Magics):
             self.shell.user_ns[args.name] = run
         print(f"Submitted {run.id} (experiment {run.experiment.name})")
         if args.wait:
-            run.wait_for_completion(show_output=True, raise_on_error=False)
+            try:
+                run.wait_for_completion(show_output=True)
+            except ActivityFailedException as exc:  # fail the cell, so that Run All stops here
+                raise exc.with_traceback(None) from None
         return None if args.name else run
 
     def _submit(self, args: argparse.Namespace, cell: str) -> Any:

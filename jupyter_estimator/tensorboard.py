@@ -1,26 +1,64 @@
 """`Tensorboard([runs]).start()` (AML's name): a TensorBoard process over the runs' `logs/` folders.
 
 It listens on 127.0.0.1 only, on a free port; readiness is awaited with a generous timeout and its
-stderr is kept, so a failure says why. New event files written to a running script's ./logs appear
-without a restart (TensorBoard reloads the folders itself).
+output is kept, so a failure says why. TensorBoard re-reads the folders every `RELOAD_SECONDS`, so new
+event files and new scalars written by a running script appear without a restart.
+
+One process serves one set of runs: starting TensorBoard again over the same runs (another click, another
+`Tensorboard` object over the same runs) reuses the process that is already running. Runs that have
+nothing for TensorBoard (no event files under `logs/`) and will not write any more (they are final) are
+refused with a message that names them and says how to log, instead of an empty TensorBoard.
+
+A TensorBoard lives no longer than the process that started it (a Jupyter server, a kernel): on Linux it is
+started through a tiny wrapper that sets the parent-death signal (prctl PR_SET_PDEATHSIG, SIGKILL), so it dies
+with its starter even when that is SIGKILLed. Each one has its own temp folder (its output, and TMPDIR for
+TensorBoard's own temp files) and, when a workspace is known, an entry under `<workspace>/tensorboards/` naming
+its pid and start time and its starter's. `reap_strays` (run when a server starts, and periodically) stops the
+TensorBoards whose starter is gone (matched by pid *and* start time, so a reused pid is never killed) and
+removes their temp folders and entries.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .core.errors import ExperimentExecutionException, invalid
+from .core.errors import ExperimentExecutionException, UserErrorException, invalid
+from .core.status import is_terminal
+from .runner.liveness import is_alive, process_start_ticks
+from .store.files import read_json, write_json_atomic
 
 READY_TIMEOUT = 90.0
+RELOAD_SECONDS = 2  # how often TensorBoard re-reads the logs folders (its default is 5 s)
+TEMP_PREFIX = "jupyter-estimator-tensorboard-"  # each TensorBoard's own temp folder, in the system temp dir
+REGISTRY_FOLDER = "tensorboards"  # under the workspace: one JSON entry per TensorBoard started
+
+
+class NoTensorboardLogs(UserErrorException):
+    """None of the runs has anything TensorBoard can show, and none of them is still running."""
+
+    def __init__(self, run_ids: list[str]) -> None:
+        self.run_ids = list(run_ids)
+        names = ", ".join(self.run_ids)
+        verb = "has" if len(self.run_ids) == 1 else "have"
+        super().__init__(
+            f"runs: {names} {verb} no TensorBoard logs (no event files under logs/), so TensorBoard would be empty. "
+            "Fix: write TensorBoard event files to ./logs in the training script, e.g. "
+            "torch.utils.tensorboard.SummaryWriter('logs') or tf.summary.create_file_writer('logs'), "
+            "and run it again.", field="runs")
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -42,14 +80,74 @@ def logdir_spec(runs: list[Any]) -> str:
     return ",".join(parts)
 
 
+def has_tensorboard_data(logs: Path) -> bool:
+    """Whether `logs` holds anything TensorBoard shows: an event file (`*tfevents*`) or plugin data (`plugins/`)."""
+    if not logs.is_dir():
+        return False
+    for root, dirs, files in os.walk(logs):
+        if any("tfevents" in name for name in files):
+            return True
+        if "plugins" in Path(root).relative_to(logs).parts and files:
+            return True
+    return False
+
+
+def _is_live(run: Any) -> bool:
+    """Whether the run may still write logs; unknown counts as live (never refuse what might fill up)."""
+    live = getattr(run, "live", None)
+    if isinstance(live, bool):
+        return live
+    get_status = getattr(run, "get_status", None)
+    if callable(get_status):
+        try:
+            return not is_terminal(get_status())
+        except Exception:  # noqa: BLE001 - a status we cannot read must not block TensorBoard
+            return True
+    return True
+
+
+def runs_without_logs(runs: list[Any]) -> list[str]:
+    return [run.id for run in runs if not has_tensorboard_data(Path(run.path) / "logs")]
+
+
+def check_logs(runs: list[Any]) -> list[str]:
+    """Raise NoTensorboardLogs when TensorBoard over `runs` would be empty for good; else return the ids of the
+    runs that have no logs (yet), which TensorBoard will simply not list until they write some."""
+    missing = runs_without_logs(runs)
+    if len(missing) == len(runs) and not any(_is_live(run) for run in runs):
+        raise NoTensorboardLogs(missing)
+    return missing
+
+
+@dataclass
+class _Process:
+    process: subprocess.Popen
+    url: str
+    log_path: str
+    temp_dir: str | None = None
+    entry: Path | None = None  # its registry entry, if any
+
+
+# The TensorBoard processes this Python process started, one per set of runs (and path prefix).
+_running: dict[tuple, _Process] = {}
+_starting: dict[tuple, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def _process_key(runs: list[Any], path_prefix: str) -> tuple:
+    return (path_prefix,) + tuple(sorted({(str(r.id), str(r.path)) for r in runs}))
+
+
 class Tensorboard:
-    def __init__(self, runs: list[Any], local_root: str | None = None, port: int = 6006, path_prefix: str = "") -> None:
+    def __init__(self, runs: list[Any], local_root: str | None = None, port: int = 6006, path_prefix: str = "",
+                 registry: str | Path | None = None) -> None:
         if not isinstance(runs, (list, tuple)) or not runs or not all(hasattr(r, "id") and hasattr(r, "path") for r in runs):
             raise invalid("runs", runs, "must be a non-empty list of Run objects", "pass e.g. Tensorboard([run])")
         self.runs, self.port, self.path_prefix = list(runs), port, path_prefix.rstrip("/")
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
-        self._stderr = tempfile.NamedTemporaryFile(prefix="tensorboard-", suffix=".log", delete=False)
+        self._log_path: str | None = None
+        self.registry = registry  # where to record the process (default: `tensorboards/` in the runs' workspace)
 
     def _server(self) -> Any:
         experiment = getattr(self.runs[0], "experiment", None)
@@ -66,37 +164,88 @@ class Tensorboard:
             self.server_key = described["id"]
             self.url = server.url + described["path"]
             return self.url
-        port = free_port(self.port)
-        argv = [sys.executable, "-m", "tensorboard.main", "--logdir_spec", logdir_spec(self.runs), "--host", "127.0.0.1",
-                "--port", str(port), "--reload_interval", "2"]
-        if self.path_prefix:
-            argv += ["--path_prefix", self.path_prefix]
-        self.process = subprocess.Popen(argv, stdout=self._stderr, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-        atexit.register(self.stop)
-        self.url = f"http://127.0.0.1:{port}{self.path_prefix}/"
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ExperimentExecutionException(f"TensorBoard exited with code {self.process.returncode}:\n{self.stderr_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "data/logdir", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            self.stop()
-            raise ExperimentExecutionException(f"TensorBoard did not answer within {READY_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
+        key = _process_key(self.runs, self.path_prefix)
+        with _registry_lock:
+            lock = _starting.setdefault(key, threading.Lock())
+        with lock:
+            running = _running.get(key)
+            if running is None or running.process.poll() is not None:
+                if running is not None:
+                    _terminate(running)  # it exited by itself: only its output file is left to remove
+                check_logs(self.runs)
+                running = self._launch()
+                with _registry_lock:
+                    _running[key] = running
+        self.process, self.url, self._log_path = running.process, running.url, running.log_path
         if start_browser:
             import webbrowser
             webbrowser.open(self.url)
         return self.url
 
-    def stderr_tail(self, lines: int = 30) -> str:
+    def _registry(self) -> Path | None:
+        if self.registry is not None:
+            return Path(self.registry)
+        workspace = getattr(getattr(self.runs[0], "experiment", None), "workspace", None)
+        store = getattr(workspace, "store", None)
+        root = getattr(store, "root", None)
+        return Path(root) / REGISTRY_FOLDER if root is not None else None
+
+    def _launch(self) -> _Process:
+        registry = self._registry()
+        if registry is not None:
+            reap_strays(registry)  # what an earlier, killed starter left behind
+        port = free_port(self.port)
+        argv = [sys.executable, "-m", "tensorboard.main", "--logdir_spec", logdir_spec(self.runs), "--host", "127.0.0.1",
+                "--port", str(port), "--reload_interval", str(RELOAD_SECONDS)]
+        if self.path_prefix:
+            argv += ["--path_prefix", self.path_prefix]
+        temp_dir = tempfile.mkdtemp(prefix=TEMP_PREFIX)
+        log_path = os.path.join(temp_dir, "tensorboard.log")
+        own_tmp = os.path.join(temp_dir, "tmp")  # TensorBoard's own temp files (.tensorboard-info, its data server's)
+        os.mkdir(own_tmp)
+        entry, record = None, {"temp_dir": temp_dir, "owner": _identity(os.getpid()), "pid": None, "start_ticks": None,
+                               "argv": argv}
+        if registry is not None:  # recorded before the process exists: a starter killed right now leaves no stray folder
+            try:
+                registry.mkdir(parents=True, exist_ok=True)
+                entry = registry / (os.path.basename(temp_dir) + ".json")
+                write_json_atomic(entry, record)
+            except OSError:  # a read-only workspace: TensorBoard still starts, tied to its starter all the same
+                entry = None
+        env = {**os.environ, "TMPDIR": own_tmp, "TEMP": own_tmp, "TMP": own_tmp}
+        handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            return "\n".join(Path(self._stderr.name).read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+            process = _spawn(argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True, env=env)
+        except BaseException:
+            _remove(temp_dir, entry)
+            raise
+        finally:
+            os.close(handle)
+        if entry is not None:
+            try:
+                write_json_atomic(entry, {**record, "pid": process.pid, "start_ticks": process_start_ticks(process.pid)})
+            except OSError:
+                pass  # the entry without a pid still lets a later sweep remove the temp folder
+        running = _Process(process, f"http://127.0.0.1:{port}{self.path_prefix}/", log_path, temp_dir, entry)
+        atexit.register(_terminate, running)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = _tail(log_path)
+                _terminate(running)
+                raise ExperimentExecutionException(f"TensorBoard exited with code {process.returncode}:\n{output}")
+            try:
+                with urllib.request.urlopen(running.url + "data/logdir", timeout=2):
+                    return running
+            except OSError:
+                time.sleep(0.2)
+        output = _tail(log_path)
+        _terminate(running)
+        raise ExperimentExecutionException(f"TensorBoard did not answer within {READY_TIMEOUT:.0f} s:\n{output}")
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        return _tail(self._log_path, lines) if self._log_path else ""
 
     def stop(self) -> None:
         key = getattr(self, "server_key", None)
@@ -105,14 +254,173 @@ class Tensorboard:
             if server is not None:
                 server.request("DELETE", f"tensorboards/{key}")
             self.server_key = None
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process is not None:
+            with _registry_lock:
+                ours = [key for key, running in _running.items() if running.process is self.process]
+                stopping = [_running.pop(key) for key in ours]
+            for running in stopping:
+                _terminate(running)
+            if self.process.poll() is None:  # not from the registry (should not happen): stop it all the same
+                _terminate(_Process(self.process, self.url or "", self._log_path or ""))
         self.process = None
+
+
+def _terminate(running: _Process) -> None:
+    process = running.process
+    if process.poll() is None:
+        process.terminate()
         try:
-            os.unlink(self._stderr.name)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_group(process.pid)  # its own session: TensorBoard's data server goes too
+            process.wait(timeout=10)
+    if running.temp_dir is not None:
+        _remove(running.temp_dir, running.entry)
+    else:
+        try:
+            os.unlink(running.log_path)
         except OSError:
             pass
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILL `pid` and, when it leads its own process group (it was started in a new session), the group."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _remove(temp_dir: str | None, entry: Path | None) -> None:
+    if temp_dir and os.path.basename(temp_dir.rstrip("/")).startswith(TEMP_PREFIX):
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    if entry is not None:
+        try:
+            os.unlink(entry)
+        except OSError:
+            pass
+
+
+# --- Tied to the starter's life: parent-death signal, and a registry a later starter sweeps -----------------
+
+# Run by `python -I -S -c`: set the parent-death signal, make sure the starter did not die before that (the
+# signal would never come), then become TensorBoard (exec keeps the pid, the start time and the signal).
+_PDEATHSIG_WRAPPER = """
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(sys.argv[2]), 0, 0, 0)  # PR_SET_PDEATHSIG
+except Exception:
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(70)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+# The parent-death signal comes when the *thread* that forked the process ends, not the process: TensorBoards
+# are forked from this one thread, which lives as long as the process (a pool thread would also do, but ends
+# when the pool shrinks or shuts down, and a request thread ends at once).
+_spawner: ThreadPoolExecutor | None = None
+_spawner_pid: int | None = None
+_spawner_lock = threading.Lock()
+
+
+def _spawn(argv: list[str], **popen: Any) -> subprocess.Popen:
+    global _spawner, _spawner_pid
+    if not sys.platform.startswith("linux"):
+        return subprocess.Popen(argv, **popen)
+    with _spawner_lock:
+        if _spawner is None or _spawner_pid != os.getpid():  # none yet, or a forked copy of this process
+            _spawner, _spawner_pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tensorboard-spawner"), os.getpid()
+        spawner = _spawner
+    wrapped = [sys.executable, "-I", "-S", "-c", _PDEATHSIG_WRAPPER, str(os.getpid()), str(int(signal.SIGKILL)), *argv]
+    return spawner.submit(subprocess.Popen, wrapped, **popen).result()
+
+
+def _boot_id() -> str | None:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def _identity(pid: int) -> dict[str, Any]:
+    return {"pid": pid, "start_ticks": process_start_ticks(pid), "boot_id": _boot_id()}
+
+
+def _same_process(pid: Any, start_ticks: Any, boot_id: Any) -> bool:
+    """Whether `pid` is still the very process recorded: same boot, same start time. Without a recorded start
+    time (no procfs) nothing can be proved, and the answer is no."""
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(start_ticks, int) or boot_id != _boot_id():
+        return False
+    return process_start_ticks(pid) == start_ticks
+
+
+def _owner_alive(owner: Any) -> bool:
+    if not isinstance(owner, dict) or not isinstance(owner.get("pid"), int):
+        return False
+    if owner.get("boot_id") != _boot_id():
+        return False  # recorded before a reboot: that process is gone
+    return is_alive(owner["pid"], owner.get("start_ticks"))
+
+
+def _is_tensorboard(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"tensorboard.main" in handle.read()
+    except OSError:
+        return False
+
+
+def reap_strays(registry: str | Path, wait: float = 10.0) -> list[dict[str, Any]]:
+    """Stop the TensorBoards recorded in `registry` whose starter is gone, and remove their temp folders and
+    entries. A recorded pid is signalled only while it is still the same process (pid, start time and boot
+    match, and it runs tensorboard.main): a pid reused by another program is left alone. Returns the entries
+    swept (each with `killed`: whether a live TensorBoard had to be stopped)."""
+    folder = Path(registry)
+    try:
+        entries = sorted(folder.glob(TEMP_PREFIX + "*.json"))
+    except OSError:
+        return []
+    swept = []
+    for path in entries:
+        try:
+            record = read_json(path)
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict):
+            if time.time() - _mtime(path) > 60:  # unreadable for a minute: not one being written right now
+                _remove(None, path)
+            continue
+        if _owner_alive(record.get("owner")):
+            continue  # its starter is running (this process included): the TensorBoard is in use
+        pid, ticks = record.get("pid"), record.get("start_ticks")
+        boot = (record.get("owner") or {}).get("boot_id")
+        killed = False
+        if _same_process(pid, ticks, boot) and _is_tensorboard(pid):
+            _kill_group(pid)
+            killed = True
+            deadline = time.monotonic() + wait
+            while _same_process(pid, ticks, boot) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        temp_dir = record.get("temp_dir")
+        _remove(temp_dir if isinstance(temp_dir, str) else None, path)
+        swept.append({**record, "killed": killed})
+    return swept
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
+
+
+def _tail(path: str, lines: int = 30) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -110,6 +110,23 @@ def test_cli_detach_then_cancel(home, project):
     assert json.loads(cli(home, "show", run_id).stdout)["status"] == "Canceled"
 
 
-def test_jupyter_subcommand_is_installed():
+def test_jupyter_estimator_subcommand_lists_runs(home, exp):
+    """`jupyter estimator …` as a user types it: the `jupyter` launcher finds the installed `jupyter-estimator`."""
+    import os
     import shutil
-    assert shutil.which("jupyter-estimator") or (sys.prefix and shutil.which("jupyter-estimator", path=sys.prefix + "/bin"))
+    bin_dir = os.path.dirname(sys.executable)
+    jupyter = shutil.which("jupyter", path=bin_dir) or shutil.which("jupyter")
+    assert jupyter, f"no `jupyter` command in {bin_dir} or on PATH"
+    done = exp.start_logging(snapshot_directory=None)
+    done.complete()
+    failed = exp.start_logging(snapshot_directory=None)
+    failed.fail()
+    env = python_env(home)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    out = subprocess.run([jupyter, "estimator", "runs", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr + out.stdout
+    listed = {row["run_id"]: (row["experiment_name"], row["status"]) for row in json.loads(out.stdout)}
+    assert listed == {done.id: ("tests", "Completed"), failed.id: ("tests", "Failed")}
+    only_failed = subprocess.run([jupyter, "estimator", "runs", "--json", "--status", "Failed"], env=env,
+                                 capture_output=True, text=True, timeout=120)
+    assert [row["run_id"] for row in json.loads(only_failed.stdout)] == [failed.id]

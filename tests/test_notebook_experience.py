@@ -84,6 +84,30 @@ def test_bad_magic_options_are_usage_errors_and_submit_nothing(shell, ws, line, 
     assert run_count(ws) == before
 
 
+def test_wait_on_a_failed_run_fails_the_cell(shell, ws):
+    """Run All must stop at a failed `--wait` cell: the cell errors as wait_for_completion() raises."""
+    from jupyter_estimator.core.errors import ActivityFailedException
+    with capture_output():
+        result = shell.run_cell("%%estimator --user-managed --wait --name r\nprint('about to fail')\nraise SystemExit(3)\n")
+    assert not result.success and isinstance(result.error_in_exec, ActivityFailedException)
+    assert shell.user_ns["r"].get_status() == "Failed" and "exit code 3" in str(result.error_in_exec)
+    with capture_output():
+        assert shell.run_cell("%%estimator --user-managed --wait --name ok\nprint('fine')\n").success
+
+
+def test_a_missing_module_says_the_environment_holds_only_declared_packages(shell, ws):
+    with capture_output():
+        result = shell.run_cell("%%estimator --pip six --wait\nimport yaml\n")  # the kernel has yaml; the run does not
+    message = str(result.error_in_exec)
+    assert "ModuleNotFoundError: No module named 'yaml'" in message
+    assert "holds only the declared packages (six)" in message
+    assert "--pip pyyaml" in message and "pip_packages=['pyyaml']" in message
+    with capture_output():
+        result = shell.run_cell("%%estimator --user-managed --wait\nimport no_such_module_here.sub\n")
+    message = str(result.error_in_exec)
+    assert "user_managed=True" in message and "%pip install no_such_module_here" in message
+
+
 def test_line_magics(shell, ws):
     shell.run_cell_magic("estimator", "--user-managed --experiment lines --name done", "print('finished run')")
     shell.user_ns["done"].wait_for_completion()
@@ -168,6 +192,37 @@ def test_run_details_thins_long_series_and_cancels(exp, project):
     assert widget.status == "Canceled"
 
 
+def test_run_details_sends_non_finite_values_as_gaps(exp, project):
+    """NaN and ±inf cannot travel in a widget message (JSON): they reach the chart as null, drawn as gaps,
+    and a long series keeps its gaps through the thinning."""
+    import json
+    from jupyter_estimator import Environment, ScriptRunConfig
+    from jupyter_estimator.widgets import RunDetailsWidget
+    project.write("nan.py", """
+        from jupyter_estimator import Run
+        run = Run.get_context()
+        for i, value in enumerate([1.0, float("nan"), 0.5, float("inf"), float("-inf"), 0.25]):
+            run.log("loss", value, step=i)
+        for i in range(2000):
+            run.log("long", float("nan") if 1000 <= i < 1010 else i % 7)
+        run.log("accuracy", float("nan"))
+        run.log_row("rows", value=float("inf"))
+    """)
+    env = Environment("nan")
+    env.python.user_managed_dependencies = True
+    run = exp.submit(ScriptRunConfig(str(project), script="nan.py", environment=env))
+    run.wait_for_completion()
+    widget = RunDetailsWidget(run, start=False)
+    metrics = widget.metrics
+    json.dumps(metrics, allow_nan=False)  # what the front end receives is plain JSON
+    assert metrics["loss"]["x"] == [0, 1, 2, 3, 4, 5] and metrics["loss"]["y"] == [1.0, None, 0.5, None, None, 0.25]
+    assert metrics["long"]["count"] == 2000 and len(metrics["long"]["y"]) <= 400 and None in metrics["long"]["y"]
+    assert max(y for y in metrics["long"]["y"] if y is not None) == 6
+    assert metrics["accuracy"] == {"kind": "line", "x": [0], "y": [None], "count": 1, "last": "nan"}
+    assert metrics["rows"]["columns"] == {"value": ["inf"]}
+    assert "nan" in widget.snapshot_html()
+
+
 def test_aml_run_details_show_in_a_headless_shell(shell, exp, project):
     from jupyter_estimator.azureml.widgets import RunDetails
     from jupyter_estimator import Environment, ScriptRunConfig
@@ -189,7 +244,7 @@ def test_estimator_form_validates_submits_and_emits_code(shell, ws, project):
     project.write("train.py", "import sys\nprint('form args', sys.argv[1:])\n")
     form = EstimatorForm(workspace=ws, experiment="form-exp", source_directory=str(project))
     assert "train.py" in form.entry_script.options
-    assert form.submit_button.disabled and "entry_script" in form.status.value  # nothing chosen yet
+    assert form.submit_button.disabled and "jest-form-hint" in form.status.value  # nothing chosen yet, nothing typed
     form.entry_script.value = "train.py"
     form.user_managed.value = True
     form.node_count.value = 2
@@ -206,10 +261,39 @@ def test_estimator_form_validates_submits_and_emits_code(shell, ws, project):
     namespace: dict = {}
     exec(compile(code.replace("run.wait_for_completion(show_output=True)", "run.wait_for_completion()"), "form", "exec"), namespace)
     assert namespace["run"].get_status() == "Completed"
-    inserted = []
-    shell.set_next_input = lambda text, replace=False: inserted.append((text, replace))  # the kernel's hook
-    form.insert_code()
-    assert inserted == [(code, False)]
+    assert form.code_button.code == code  # what "Insert code" inserts (in the browser: tests/ui/test_notebook_widgets.py)
+
+
+def test_estimator_form_checks_exactly_what_submit_checks(shell, ws, project):
+    import html
+    from jupyter_estimator import Experiment
+    from jupyter_estimator.core.errors import EstimatorError
+    from jupyter_estimator.widgets import EstimatorForm
+    project.write("train.py", "print('hello')\n")
+    form = EstimatorForm(workspace=ws, experiment="form-exp", source_directory=str(project))
+    assert form.submit_button.disabled and "jest-form-hint" in form.status.value  # nothing typed: a hint, no error
+    assert "jest-form-error" not in form.status.value and "#a00" not in form.status.value
+    form.entry_script.value = "train.py"
+    assert "Ready to submit." in form.status.value and not form.submit_button.disabled
+    refusals = {}
+    for name, fields, reset in [("docker", {"docker_image": "python:3.11-slim"}, {"docker_image": ""}),
+                                ("mpi", {"node_count": 2, "distributed": "mpi"}, {"node_count": 1, "distributed": "none"})]:
+        for field, value in fields.items():
+            getattr(form, field).value = value
+        with pytest.raises(EstimatorError) as refusal:  # what Submit says to the same fields
+            Experiment(ws, "form-exp").submit(form.build())
+        refusals[name] = str(refusal.value)
+        assert f"<span class='jest-form-error' style='color:#a00'>{html.escape(refusals[name])}</span>" == form.status.value
+        assert form.submit_button.disabled and form.submit() is None
+        for field, value in reset.items():
+            getattr(form, field).value = value
+        assert "Ready to submit." in form.status.value
+    assert "use_docker" in refusals["docker"] and "distributed_training" in refusals["mpi"]
+    assert run_count(ws) == 0
+    # the Docker target the service refuses is offered disabled, its reason as the tooltip
+    assert form.compute_target.options == ("local",)
+    docker = form.unavailable_targets["docker"]
+    assert docker.disabled and docker.tooltip == refusals["docker"]
 
 
 @pytest.mark.slow
@@ -257,3 +341,34 @@ def _quiet(action):
         return action()
     except Exception:
         return None
+
+
+@pytest.mark.slow
+def test_the_demo_prints_a_link_that_opens_the_run_and_the_cli_command_apart(tmp_path, monkeypatch):
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+    from ui.conftest import LabServer
+    root, runtime = tmp_path / "root", tmp_path / "runtime"
+    root.mkdir()
+    runtime.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    lab = LabServer(root, tmp_path / "workspace", "/", runtime).start()
+    try:
+        env = dict(lab.env(), JUPYTER_ESTIMATOR_SERVER_URL=lab.url, JUPYTER_ESTIMATOR_SERVER_TOKEN=lab.token)
+        out = subprocess.run([sys.executable, "-m", "jupyter_estimator.demo"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=600)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        run_id = re.search(r"^RunId: (\S+)$", out.stdout, re.M).group(1)
+        link = f"{lab.url}lab?estimator-run={run_id}"
+        lines = out.stdout.splitlines()
+        assert f"Web View: {link}" in lines and f"Open the run: {link}" in lines
+        assert f"CLI: jupyter estimator show {run_id}" in lines and f"  jupyter estimator show {run_id}" in lines
+        assert not any(line.startswith("Web View: jupyter") for line in lines)
+        assert lab.get(f"runs/{run_id}")["status"] == "Completed"  # the server hosts the run the link names
+        with urllib.request.urlopen(urllib.request.Request(link, headers={"Authorization": f"token {lab.token}"}), timeout=30) as page:
+            assert page.status == 200 and b"JupyterLab" in page.read()
+    finally:
+        lab.kill(signal.SIGTERM)

@@ -84,3 +84,14 @@ class EnvironmentBuildError(EstimatorError):
 
 class StoreError(EstimatorError):
     """The workspace store is unreadable or from an incompatible version."""
+
+
+class IndexDamaged(StoreError):
+    """The workspace's SQLite index cannot be read; the run folders (the truth) are untouched."""
+
+    def __init__(self, path: object, problem: object) -> None:
+        super().__init__(
+            f"workspace index {path} is damaged ({problem}). Runs, metrics and models are safe in their folders. "
+            "Fix: run `jupyter estimator rebuild-index` (it moves the damaged file aside and rebuilds the index "
+            "from the run folders).", field="index")
+        self.path = path

@@ -3,7 +3,9 @@ with the server (their supervisors are detached), and are reconciled when it sta
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Integer, List, Unicode
 
 from ..client.workspace import Workspace
+from ..core.errors import StoreError
+from ..store.index import set_process_busy_timeout
 from .handlers import routes
 from .status_watcher import SCHEMA_ID, StatusWatcher
 from .tensorboard_handlers import tensorboard_routes
@@ -35,22 +39,58 @@ class EstimatorApp(ExtensionApp):
                                      "default: the server's root_dir.")
     tensorboard_idle_seconds = Float(1800.0, config=True, help="Stop a TensorBoard nobody has used for this long.")
     status_poll_interval = Float(0.25, config=True, help="Seconds between checks for run status changes.")
+    index_busy_timeout = Float(5.0, config=True,
+                               help="Seconds a request waits for another process's write lock on the index before "
+                                    "answering 503 (busy, retry).")
+    _recovering = threading.Lock()
 
     def initialize_settings(self) -> None:
+        self.watcher = None
+        self.tensorboards = None
+        self.degraded: str | None = None
+        self._started = False
+        set_process_busy_timeout(int(self.index_busy_timeout * 1000))
+        self.settings.update({"jupyter_estimator": self})
+        event_logger = self.serverapp.event_logger
+        if SCHEMA_ID not in event_logger.schemas.schema_ids:
+            event_logger.register_event_schema(EVENT_SCHEMA)
+        roots = self.allowed_source_roots or [self.serverapp.root_dir]
+        self.source_roots = [Path(os.path.expanduser(r)).resolve() for r in roots]
+        try:
+            self._open_workspace()
+        except StoreError as exc:
+            # Loaded but degraded: the API says what is wrong and how to fix it, and recovers once it is fixed.
+            self.degraded = str(exc)
+            self.log.error("jupyter_estimator: %s", exc)
+
+    def try_recover(self) -> str | None:
+        """For a degraded extension: open the workspace again; None once it works, else what is still wrong."""
+        with self._recovering:
+            if self.degraded is None:
+                return None
+            from ..store.index import reset_connections
+            reset_connections()
+            try:
+                self._open_workspace()
+            except StoreError as exc:
+                self.degraded = str(exc)
+                return self.degraded
+            self.degraded = None
+            self.log.info("jupyter_estimator: the workspace opens again; leaving degraded mode")
+            if self._started:
+                self.serverapp.io_loop.add_callback(self._start_background)
+            return None
+
+    def _open_workspace(self) -> None:
         self.workspace = Workspace(path=self.workspace_path) if self.workspace_path else Workspace(path=_default_path())
         if self.max_concurrent_runs is not None:
             self.workspace.set_settings(max_concurrent_runs=self.max_concurrent_runs)
         # Kernels started by this server inherit this, so their SDK opens the same workspace.
         os.environ["JUPYTER_ESTIMATOR_HOME"] = self.workspace.path
         self.workspace.reconcile()
-        event_logger = self.serverapp.event_logger
-        if SCHEMA_ID not in event_logger.schemas.schema_ids:
-            event_logger.register_event_schema(EVENT_SCHEMA)
         self.tensorboards = TensorboardManager(self.workspace.store, self.serverapp.base_url, self.tensorboard_idle_seconds)
+        self._reap_stray_tensorboards()  # left by a server that was killed: stopped, temp folders removed
         self.watcher = StatusWatcher(self.workspace.store, self._emit, self._mark_activity, self.status_poll_interval)
-        roots = self.allowed_source_roots or [self.serverapp.root_dir]
-        self.source_roots = [Path(os.path.expanduser(r)).resolve() for r in roots]
-        self.settings.update({"jupyter_estimator": self})
         self.log.info("jupyter_estimator: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:
@@ -64,17 +104,44 @@ class EstimatorApp(ExtensionApp):
         self.serverapp.web_app.settings["estimator_last_activity"] = when
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        self._started = True
+        if self.degraded is None:
+            self._start_background()
+
+    def _start_background(self) -> None:
         self.watcher.start()
         from tornado.ioloop import PeriodicCallback
-        self._reaper = PeriodicCallback(self.tensorboards.reap_idle, 60_000)
+        self._reaper = PeriodicCallback(self._reap_tensorboards, 60_000)  # awaited: one sweep at a time
         self._reaper.start()
+
+    async def _reap_tensorboards(self) -> None:
+        # Stopping a TensorBoard waits for it (up to 10 s each): off the event loop, which keeps serving.
+        await asyncio.get_running_loop().run_in_executor(None, self._reap_tensorboards_blocking)
+
+    def _reap_tensorboards_blocking(self) -> None:
+        try:
+            self.tensorboards.reap_idle()
+        except Exception:  # noqa: BLE001 - a failed sweep must not stop the next one
+            self.log.exception("jupyter_estimator: stopping idle TensorBoards failed")
+        self._reap_stray_tensorboards()
+
+    def _reap_stray_tensorboards(self) -> None:
+        try:
+            for stray in self.tensorboards.reap_strays():
+                self.log.info("jupyter_estimator: removed TensorBoard pid %s left by a server that is gone (%s)%s",
+                              stray.get("pid"), stray.get("temp_dir"), ", still running: stopped" if stray["killed"] else "")
+        except Exception:  # noqa: BLE001 - strays left behind must not keep the server from starting
+            self.log.exception("jupyter_estimator: removing TensorBoards left behind failed")
 
     async def stop_extension(self) -> None:
         # Our own background work and TensorBoards stop; runs keep going under their detached supervisors.
-        await self.watcher.stop()
+        # Whatever did not start (a degraded start) is simply not there to stop.
+        if getattr(self, "watcher", None) is not None:
+            await self.watcher.stop()
         if getattr(self, "_reaper", None) is not None:
             self._reaper.stop()
-        self.tensorboards.stop_all()
+        if getattr(self, "tensorboards", None) is not None:
+            self.tensorboards.stop_all()
 
 
 def _default_path() -> str:

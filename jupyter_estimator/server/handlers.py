@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from concurrent.futures import ThreadPoolExecutor
 import json
 import math
 import mimetypes
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,13 @@ from ..client.compute import list_compute_targets
 from ..client.model import Model
 from ..core.environment import Environment
 from ..core.errors import (ComputeTargetException, EstimatorError, ModelNotFoundException, RunNotFoundException,
-                           UserErrorException)
+                           StoreError, UserErrorException)
 from ..core.limits import MAX_QUERY_INT
 from ..core.submit_request import SubmitRequest
 from ..service import views
 from ..service.runs import submit_run
 
+_WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="estimator-io")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 RESOURCE = "estimator"
@@ -43,6 +46,20 @@ class EstimatorHandler(APIHandler):
     @property
     def store(self) -> Any:
         return self.estimator.workspace.store
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        # A damaged workspace leaves the extension loaded but degraded: signed-in callers are told what is wrong
+        # and how to fix it (503), and each request tries again, so a repair needs no server restart.
+        if getattr(self.estimator, "degraded", None) and self.current_user is not None:
+            problem = await self.blocking(self.estimator.try_recover)
+            if problem:
+                raise StoreError(problem, field="index")
+
+    async def blocking(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """File scans and SQLite calls run on a worker thread: a slow read or another process holding the
+        write lock delays this request, never the server's event loop (and so no other request)."""
+        return await asyncio.get_running_loop().run_in_executor(_WORKERS, functools.partial(function, *args, **kwargs))
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -149,6 +166,10 @@ def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
         return 404, field
     if isinstance(exc, ComputeTargetException):
         return 400, field or "compute_target"
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return 503, "index"
+    if isinstance(exc, StoreError):
+        return 503, field or "index"
     if isinstance(exc, ValidationError):
         errors = exc.errors()
         return 400, ".".join(str(p) for p in errors[0]["loc"]) if errors else None
@@ -158,6 +179,9 @@ def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, sqlite3.OperationalError):
+        return ("The workspace index is busy: another process has held its write lock for longer than this server "
+                "waits. Fix: retry in a moment; if it persists, look for a process stuck writing to the workspace.")
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5]) + \
             ". Fix: see the request schema in openapi.yaml."
@@ -167,17 +191,18 @@ def _message(exc: BaseException) -> str:
 class WorkspaceHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         ws = self.estimator.workspace
-        self.write_json({"name": ws.name, "path": ws.path, "version": __version__, "settings": ws.store.settings(),
+        self.write_json({"name": ws.name, "path": ws.path, "version": __version__,
+                         "settings": await self.blocking(ws.store.settings),
                          "allowed_targets": list(self.estimator.allowed_targets)})
 
 
 class ExperimentsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        rows = self.store.index.read(
+    async def get(self) -> None:
+        rows = await self.blocking(self.store.index.read,
             "SELECT e.name, e.created_time, e.archived_time, e.tags, COUNT(r.run_id) AS run_count, MAX(r.created_time) AS last_run"
             " FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.parent_run_id IS NULL"
             " GROUP BY e.id ORDER BY e.name")
@@ -187,9 +212,9 @@ class ExperimentsHandler(EstimatorHandler):
 class RunsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        self.write_json(views.list_runs(
-            self.store, experiment=self.get_argument("experiment", None), status=self.get_argument("status", None),
+    async def get(self) -> None:
+        self.write_json(await self.blocking(
+            views.list_runs, self.store, experiment=self.get_argument("experiment", None), status=self.get_argument("status", None),
             tags=self.get_arguments("tag"), properties=self.get_arguments("property"),
             parent=self.get_argument("parent", None), include_children=self.bool_argument("include_children"),
             limit=self.int_argument("limit", 50), offset=self.int_argument("offset", 0),
@@ -220,22 +245,22 @@ class RunsHandler(EstimatorHandler):
         # Snapshotting a large project takes a moment: keep the event loop free meanwhile.
         run_id = await asyncio.get_event_loop().run_in_executor(
             None, functools.partial(submit_run, self.estimator.workspace, request, caller_owns_source=False))
-        self.store.index.add_properties(run_id, {SUBMITTED_VIA: "server"})
-        self.store.run_folder(run_id).append_meta("properties", {SUBMITTED_VIA: "server"})
-        self.estimator.watcher.tick()  # announce it without waiting for the next tick
-        self.write_json(views.run_summary(self.store, self.store.index.run_row(run_id), with_details=True), status=201)
+        summary = await self.blocking(_record_server_submission, self.store, run_id)
+        self.estimator.watcher.poke()  # announce it without waiting for the next tick
+        self.write_json(summary, status=201)
 
 
 class RunHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, run_id: str) -> None:
-        self.write_json(views.run_summary(self.store, views.require_row(self.store, run_id), with_details=True))
+    async def get(self, run_id: str) -> None:
+        self.write_json(await self.blocking(lambda: views.run_summary(self.store, views.require_row(self.store, run_id),
+                                                                      with_details=True)))
 
     @web.authenticated
     @authorized
-    def delete(self, run_id: str) -> None:
-        views.delete_run(self.store, run_id)
+    async def delete(self, run_id: str) -> None:
+        await self.blocking(views.delete_run, self.store, run_id)
         self.set_status(204)
         self.finish()
 
@@ -243,8 +268,8 @@ class RunHandler(EstimatorHandler):
 class CancelHandler(EstimatorHandler):
     @web.authenticated
     @authorized(action="execute")
-    def post(self, run_id: str) -> None:
-        self.write_json(views.cancel_run(self.store, run_id), status=202)
+    async def post(self, run_id: str) -> None:
+        self.write_json(await self.blocking(views.cancel_run, self.store, run_id), status=202)
 
 
 class ResubmitHandler(EstimatorHandler):
@@ -252,11 +277,11 @@ class ResubmitHandler(EstimatorHandler):
     @authorized(action="execute")
     async def post(self, run_id: str) -> None:
         from ..service.runs import resubmit_run
-        views.require_row(self.store, run_id)
-        new_id = await asyncio.get_event_loop().run_in_executor(None, resubmit_run, self.estimator.workspace, run_id)
-        self.store.index.add_properties(new_id, {SUBMITTED_VIA: "server"})
-        self.estimator.watcher.tick()
-        self.write_json(views.run_summary(self.store, self.store.index.run_row(new_id), with_details=True), status=201)
+        await self.blocking(views.require_row, self.store, run_id)
+        new_id = await self.blocking(resubmit_run, self.estimator.workspace, run_id)
+        summary = await self.blocking(_record_server_submission, self.store, new_id)
+        self.estimator.watcher.poke()
+        self.write_json(summary, status=201)
 
 
 class LogsHandler(EstimatorHandler):
@@ -268,41 +293,42 @@ class LogsHandler(EstimatorHandler):
         offset = self.int_argument("offset", 0)
         limit = self.int_argument("limit", views.MAX_LOG_CHUNK)
         wait = min(max(self.float_argument("wait") or 0.0, 0.0), 30.0)
-        chunk = views.read_log(self.store, run_id, file, offset, limit)
+        chunk = await self.blocking(views.read_log, self.store, run_id, file, offset, limit)
         deadline = asyncio.get_event_loop().time() + wait
         while not chunk["data"] and not chunk["eof"] and asyncio.get_event_loop().time() < deadline:
             await asyncio.sleep(0.02)
-            chunk = views.read_log(self.store, run_id, file, offset, limit)
+            chunk = await self.blocking(views.read_log, self.store, run_id, file, offset, limit)
         self.write_json(chunk)
 
 
 class MetricsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, run_id: str) -> None:
-        self.write_json(views.read_metrics(self.store, run_id, self.int_argument("after", 0), self.get_argument("name", None),
-                                           self.int_argument("limit", views.MAX_METRIC_RECORDS)))
+    async def get(self, run_id: str) -> None:
+        self.write_json(await self.blocking(views.read_metrics, self.store, run_id, self.int_argument("after", 0),
+                                            self.get_argument("name", None),
+                                            self.int_argument("limit", views.MAX_METRIC_RECORDS)))
 
 
 class FilesHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, run_id: str) -> None:
-        self.write_json({"files": views.list_files(self.store, run_id)})
+    async def get(self, run_id: str) -> None:
+        self.write_json({"files": await self.blocking(views.list_files, self.store, run_id)})
 
 
 class FileHandler(EstimatorHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str, path: str) -> None:
-        target = views.file_path(self.store, run_id, path)
+        target = await self.blocking(views.file_path, self.store, run_id, path)
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self.set_header("Content-Type", content_type)
         self.set_header("Content-Disposition", f'attachment; filename="{target.name}"')
         self.set_header("Content-Length", str(target.stat().st_size))
         self.set_header("X-Content-Type-Options", "nosniff")
         with open(target, "rb") as handle:
-            while chunk := handle.read(1024 * 1024):
+            while chunk := await self.blocking(handle.read, 1024 * 1024):
                 self.write(chunk)
                 await self.flush()
         self.finish()
@@ -311,61 +337,65 @@ class FileHandler(EstimatorHandler):
 class ChildrenHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, run_id: str) -> None:
-        views.require_row(self.store, run_id)
-        self.write_json(views.list_runs(self.store, parent=run_id, include_children=True,
-                                        limit=self.int_argument("limit", 100), offset=self.int_argument("offset", 0)))
+    async def get(self, run_id: str) -> None:
+        limit, offset = self.int_argument("limit", 100), self.int_argument("offset", 0)
+        await self.blocking(views.require_row, self.store, run_id)
+        self.write_json(await self.blocking(views.list_runs, self.store, parent=run_id, include_children=True,
+                                            limit=limit, offset=offset))
 
 
 class ModelsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        models = Model.list(self.estimator.workspace, name=self.get_argument("name", None),
-                            latest=self.bool_argument("latest"))
+    async def get(self) -> None:
+        models = await self.blocking(Model.list, self.estimator.workspace, name=self.get_argument("name", None),
+                                     latest=self.bool_argument("latest"))
         self.write_json({"models": [m.serialize() for m in models]})
 
 
 class ModelHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, name: str, version: str | None = None) -> None:
+    async def get(self, name: str, version: str | None = None) -> None:
         if version is None:
-            versions = Model.list(self.estimator.workspace, name=name)
+            versions = await self.blocking(Model.list, self.estimator.workspace, name=name)
             if not versions:
                 raise ModelNotFoundException(f"name: no model named {name!r}. Fix: list models with GET models.", field="name")
             self.write_json({"name": name, "versions": [m.serialize() for m in versions]})
             return
         if not version.isdigit():
             raise UserErrorException(f"version: must be a number (got {version!r}).", field="version")
-        model = Model(self.estimator.workspace, name=name, version=int(version))
+        model = await self.blocking(Model, self.estimator.workspace, name=name, version=int(version))
         from ..store.files import tree_files
-        files = [name for name, _ in tree_files(model._folder).files]
+        files = [name for name, _ in (await self.blocking(tree_files, model._folder)).files]
         self.write_json({**model.serialize(), "files": files})
 
 
 class ModelFileHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self, name: str, version: str, path: str) -> None:
+    async def get(self, name: str, version: str, path: str) -> None:
         from ..store.files import resolve_inside, safe_relative
         if not version.isdigit():
             raise UserErrorException(f"version: must be a number (got {version!r}).", field="version")
-        model = Model(self.estimator.workspace, name=name, version=int(version))
+        model = await self.blocking(Model, self.estimator.workspace, name=name, version=int(version))
         target = resolve_inside(model._folder, safe_relative(path, "path"), "path")
         if not target.is_file():
             raise ModelNotFoundException(f"path: model {model.id} has no file {path!r}.", field="path")
         self.set_header("Content-Type", "application/octet-stream")
         self.set_header("Content-Disposition", f'attachment; filename="{target.name}"')
         with open(target, "rb") as handle:
-            self.finish(handle.read())
+            while chunk := await self.blocking(handle.read, 1024 * 1024):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
 
 
 class EnvironmentsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        envs = Environment.list(self.estimator.workspace)
+    async def get(self) -> None:
+        envs = await self.blocking(Environment.list, self.estimator.workspace)
         self.write_json({"environments": [{**env._to_spec(), "version": env.version} for env in envs.values()]})
 
 
@@ -379,6 +409,12 @@ class ComputeTargetsHandler(EstimatorHandler):
                              ("ray", "the Ray target is not available in this version")):
             targets.append({"name": kind, "type": kind.capitalize(), "available": False, "reason": reason})
         self.write_json({"compute_targets": targets})
+
+
+def _record_server_submission(store: Any, run_id: str) -> dict[str, Any]:
+    store.index.add_properties(run_id, {SUBMITTED_VIA: "server"})
+    store.run_folder(run_id).append_meta("properties", {SUBMITTED_VIA: "server"})
+    return views.run_summary(store, store.index.run_row(run_id), with_details=True)
 
 
 RUN = r"(?P<run_id>[^/]+)"

@@ -9,7 +9,7 @@ from typing import Any
 from ..core.errors import EstimatorError, RunNotFoundException, invalid
 from ..core.status import ALL_STATUSES, is_terminal
 from ..runner.reconcile import reconcile_run
-from ..store import metrics_file
+from ..store.metrics_index import MetricsIndex
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES, run_files
 from ..store.workspace_store import WorkspaceStore
@@ -153,10 +153,11 @@ def read_metrics(store: WorkspaceStore, run_id: str, after: int = 0, name: str |
         raise invalid("limit", limit, f"must be between 1 and {MAX_METRIC_RECORDS}", "leave it out for the default")
     folder = store.run_folder(run_id)
     records, last = [], after
-    for seq, (when, kind, metric, value, step) in metrics_file.iter_records(folder.metrics_dir / "metrics.jsonl", after):
-        last = seq
-        if name is not None and metric != name:
+    for seq, record in MetricsIndex(folder.metrics_dir / "metrics.jsonl").records(after, name):
+        last = max(last, seq)
+        if record is None or (name is not None and record[2] != name):
             continue
+        when, kind, metric, value, step = record
         records.append({"seq": seq, "time": when, "kind": kind, "name": metric, "value": value, "step": step})
         if len(records) >= limit:
             break

@@ -8,14 +8,22 @@ on `busy_timeout` up front instead of failing half-way with "database is locked"
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import Iterator
 
-from ..core.errors import StoreError
+from ..core.errors import IndexDamaged, StoreError
 
 BUSY_TIMEOUT_MS = 60_000
+_busy_timeout_ms = BUSY_TIMEOUT_MS  # per process: a server sets a short one and answers 503 rather than wait
+
+
+def set_busy_timeout(milliseconds: int) -> None:
+    """How long this process waits for another process's write lock (new connections and write retries)."""
+    global _busy_timeout_ms
+    _busy_timeout_ms = int(milliseconds)
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema
@@ -91,28 +99,62 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_timeout_ms: int | None = None) -> sqlite3.Connection:
     """Open (creating and migrating if needed) the index at `path`."""
+    busy_timeout_ms = _busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-    if mode.lower() != "wal":  # another process may hold the switch for a moment
-        conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    _migrate(conn)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        _refuse_newer(conn, path)  # before anything writes to a file that a newer version made
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":  # another process may hold the switch for a moment
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the schema: garbage fails here
+        _migrate(conn)
+    except StoreError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise IndexDamaged(path, exc) from None
     return conn
+
+
+def move_damaged_aside(path: Path) -> Path | None:
+    """Rename a damaged index (and its WAL side files) out of the way; returns where it went."""
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            os.replace(source, Path(str(aside) + suffix))
+    return aside
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"workspace index {path}: schema version {version} is newer than this jupyter_estimator knows "
+            f"({len(MIGRATIONS)}); it was written by a later release and is left unchanged. "
+            "Fix: upgrade jupyter_estimator (pip install -U jupyter_estimator), or use another workspace "
+            "(JUPYTER_ESTIMATOR_HOME)."
+        )
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"workspace index: schema version {version} is newer than this jupyter_estimator knows "
-            f"({len(MIGRATIONS)}). Fix: upgrade jupyter_estimator."
-        )
+    if version > len(MIGRATIONS):  # checked in connect(); a newer writer may have raced us since
+        raise StoreError(f"workspace index: schema version {version} is newer than this jupyter_estimator knows "
+                         f"({len(MIGRATIONS)}). Fix: upgrade jupyter_estimator.")
     if version == len(MIGRATIONS):
         return
     with write_transaction(conn):
@@ -127,7 +169,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 @contextlib.contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, retrying the BEGIN when the busy timeout is exceeded under heavy load."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + _busy_timeout_ms / 1000
     while True:
         try:
             conn.execute("BEGIN IMMEDIATE")

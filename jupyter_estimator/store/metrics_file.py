@@ -7,6 +7,7 @@ t table (log_table), i image (artifact path), j JSON document (confusion matrix 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -19,11 +20,27 @@ def iter_records(path: Path, after: int = 0) -> Iterator[tuple[int, list]]:
         handle = open(path, "rb")
     except FileNotFoundError:
         return
+    bad = 0
     with handle:
         for number, line in enumerate(handle, start=1):
             if number <= after or not line.endswith(b"\n"):
                 continue
-            yield number, json.loads(line)
+            record = parse_record(line)
+            if record is None:
+                bad += 1
+                continue
+            yield number, record
+    if bad:
+        warnings.warn(f"{path}: skipped {bad} damaged metric line(s).", stacklevel=2)
+
+
+def parse_record(line: bytes) -> list | None:
+    """One metrics.jsonl line as [time, kind, name, value, step], or None for a damaged line (numbering keeps it)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, list) and len(record) == 5 and isinstance(record[2], str) else None
 
 
 def aggregate(records: Iterator[tuple[int, list]], name: str | None = None) -> dict[str, Any]:
@@ -95,6 +112,8 @@ class MetricsTail:
         records = []
         for line in data[:cut].splitlines():
             self.seq += 1
-            records.append((self.seq, json.loads(line)))
+            record = parse_record(line)
+            if record is not None:  # a damaged line keeps its number and is skipped
+                records.append((self.seq, record))
         self.offset += cut
         return records

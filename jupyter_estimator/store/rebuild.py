@@ -9,18 +9,37 @@ compute targets live in the index alone and are left as they are.
 from __future__ import annotations
 
 import json
+import os
+import time
+import warnings
 from typing import Any
 
 from . import metrics_file
+from .files import write_json_atomic
 from .run_folder import RunFolder
 from .workspace_store import WorkspaceStore
 
 
+MODEL_COLUMNS = ("name", "version", "description", "tags", "properties", "framework", "framework_version", "run_id",
+                 "experiment_name", "datasets", "created_time", "created_by", "path")
+
+
 def rebuild_index(store: WorkspaceStore) -> dict[str, int]:
     runs = [RunFolder(path) for path in sorted(store.runs_dir.iterdir()) if (path / "run.json").exists()]
-    records = [_run_record(folder) for folder in runs]
+    records = []
+    for folder in runs:  # one damaged folder is reported and skipped; the others still count
+        try:
+            records.append(_run_record(folder))
+        except (ValueError, OSError, KeyError, TypeError) as exc:
+            warnings.warn(f"rebuild-index: skipped run folder {folder.path}: {exc}", stacklevel=2)
     records.sort(key=lambda r: r["row"]["created_time"])
-    models = [json.loads(p.read_text()) for p in sorted(store.models_dir.glob("*/*.json"))]
+    models = []
+    for sidecar in sorted(store.models_dir.glob("*/*.json")):
+        try:
+            model = json.loads(sidecar.read_text())
+            models.append(tuple(model[k] for k in MODEL_COLUMNS))
+        except (ValueError, OSError, KeyError, TypeError) as exc:
+            warnings.warn(f"rebuild-index: skipped model sidecar {sidecar}: {exc}", stacklevel=2)
     with store.index.write() as conn:
         for table in ("run_tags", "run_properties", "run_metrics_latest", "runs", "models"):
             conn.execute(f"DELETE FROM {table}")
@@ -46,15 +65,22 @@ def rebuild_index(store: WorkspaceStore) -> dict[str, int]:
         for model in models:
             conn.execute("INSERT INTO models(name, version, description, tags, properties, framework, framework_version,"
                          " run_id, experiment_name, datasets, created_time, created_by, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         tuple(model[k] for k in ("name", "version", "description", "tags", "properties", "framework",
-                                                  "framework_version", "run_id", "experiment_name", "datasets",
-                                                  "created_time", "created_by", "path")))
+                         model)
     return {"runs": len(records), "models": len(models)}
 
 
 def _run_record(folder: RunFolder) -> dict[str, Any]:
     spec = folder.read_spec()
+    if not isinstance(spec, dict) or not spec.get("experiment"):
+        raise ValueError(f"{folder.spec_path} names no experiment")
     status = folder.read_status()
+    if status.get("damaged"):  # keep the run listed, as Failed with the reason, and the damaged file beside it
+        aside = folder.status_path.with_name(f"status.json.damaged-{int(time.time())}")
+        os.replace(folder.status_path, aside)
+        status["error"]["message"] += f" The damaged file was kept as {aside.name}."
+        status.pop("damaged")
+        status.setdefault("created_time", spec.get("created_time"))
+        write_json_atomic(folder.status_path, status)
     tags: dict[str, Any] = {}
     properties: dict[str, Any] = {}
     names: dict[str, Any] = {"display_name": None, "description": None}

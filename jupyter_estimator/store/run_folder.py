@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -22,6 +23,14 @@ from .files import TreeFiles, read_json, tree_files, write_json_atomic
 RESERVED_NAMES = frozenset({"run.json", "status.json", "snapshot", "metrics", "meta.jsonl", ".status.lock",
                             "supervisor.log", "status_request.json"})
 LOG_DIRS = ("user_logs", "azureml-logs")
+
+
+class DamagedRecord(ValueError):
+    """A run file that cannot be parsed; the message names it."""
+
+    def __init__(self, path: Path, problem: Exception) -> None:
+        super().__init__(f"{path} is damaged ({problem}).")
+        self.path = path
 
 
 def run_files(run_path: Path) -> TreeFiles:
@@ -91,10 +100,20 @@ class RunFolder:
 
     # spec and status ----------------------------------------------------------------------------
     def read_spec(self) -> dict[str, Any]:
-        return read_json(self.spec_path, {})
+        try:
+            return read_json(self.spec_path, {})
+        except ValueError as exc:
+            raise DamagedRecord(self.spec_path, exc) from None
 
     def read_status(self) -> dict[str, Any]:
-        return read_json(self.status_path, {}) or {"status": RunStatus.NOT_STARTED}
+        """status.json; a damaged one (truncated by a crash or a full disk) reads as Failed, saying so."""
+        try:
+            return read_json(self.status_path, {}) or {"status": RunStatus.NOT_STARTED}
+        except ValueError as exc:
+            message = (f"{self.status_path} is damaged ({exc}); the run's real outcome is unknown. Its logs, "
+                       "metrics and outputs are intact.")
+            warnings.warn(message, stacklevel=2)
+            return {"status": RunStatus.FAILED, "damaged": True, "error": {"code": "DamagedStatus", "message": message}}
 
     @contextlib.contextmanager
     def _status_lock(self) -> Iterator[None]:
@@ -141,10 +160,24 @@ class RunFolder:
 
     def read_meta(self) -> list[list]:
         try:
-            with open(self.meta_log, encoding="utf-8") as handle:
-                return [json.loads(line) for line in handle if line.endswith("\n")]
+            with open(self.meta_log, encoding="utf-8", errors="replace") as handle:
+                lines = [line for line in handle if line.endswith("\n")]
         except FileNotFoundError:
             return []
+        entries, bad = [], 0
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                bad += 1
+                continue
+            if isinstance(entry, list) and len(entry) == 3:
+                entries.append(entry)
+            else:
+                bad += 1
+        if bad:
+            warnings.warn(f"{self.meta_log}: skipped {bad} damaged line(s).", stacklevel=2)
+        return entries
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -55,6 +55,15 @@ class WorkspaceStore:
         if not marker.exists():
             marker.write_text("This folder is a jupyter_estimator workspace; snapshots never include it.\n")
         self.index = Index(self.root / "index.sqlite")
+        # A lost index (deleted, or moved aside when damaged) is refilled from the run folders, the truth.
+        self.index.on_recreated(self._refill_index)
+        if self.index.take_created():
+            self._refill_index()
+
+    def _refill_index(self) -> None:
+        if any(self.runs_dir.glob("*/run.json")) or any(self.models_dir.glob("*/*.json")):
+            from .rebuild import rebuild_index
+            rebuild_index(self)
 
     @property
     def runs_dir(self) -> Path:

@@ -1,15 +1,22 @@
-"""`EstimatorForm()`: build and submit an Estimator from a form, validated as you type with the same
-validation as `Estimator` itself, then watch the run in a RunDetails monitor below the form."""
+"""`EstimatorForm()`: build and submit an Estimator from a form, checked as you type with exactly the checks
+Submit makes (the Estimator's own, the request's, and the service's preflight), then watch the run in a
+RunDetails monitor below the form. "Insert code" adds a cell with the equivalent code at once (CodeInserter)."""
 
 from __future__ import annotations
 
+import html
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
-from ..core.errors import EstimatorError
+from ..core.errors import CapabilityNotAvailable, EstimatorError
+
+STATIC = Path(__file__).parent / "static"
 
 DISTRIBUTED = ["none", "mpi", "pytorch", "tensorflow"]
 
@@ -51,6 +58,31 @@ class ParamTable(w.VBox):
         return {(k.value if k.value.startswith("-") else f"--{k.value}"): v.value for k, v, _ in self.rows if k.value.strip()}
 
 
+class CodeInserter(anywidget.AnyWidget):
+    """A button that inserts `code` as a new cell below the cell showing `anchor` (a widget's model id), in the
+    browser at once (static/code_inserter.js, built from widgets_src/). Where the front end offers no notebook
+    model it shows the code to copy instead. `last_result` is what the front end reported last."""
+
+    _esm = STATIC / "code_inserter.js"
+    code = traitlets.Unicode("").tag(sync=True)
+    anchor = traitlets.Unicode("").tag(sync=True)
+    description = traitlets.Unicode("Insert code").tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.last_result: dict[str, Any] | None = None
+        self.on_msg(self._handle_message)
+
+    def _handle_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") in ("inserted", "shown"):
+            self.last_result = content
+
+    def insert(self) -> None:
+        """Ask the front end to insert the cell now (what clicking the button does)."""
+        self.send({"type": "insert", "request": uuid.uuid4().hex})
+
+
 class EstimatorForm(w.VBox):
     def __init__(self, workspace: Any = None, experiment: str | None = None, source_directory: str = ".") -> None:
         from ..client.workspace import Workspace
@@ -64,31 +96,41 @@ class EstimatorForm(w.VBox):
         self.source_directory = w.Text(value=source_directory, description="Source directory", style=style, layout=wide)
         self.entry_script = w.Combobox(options=self._scripts(source_directory), placeholder="train.py",
                                        description="Entry script", style=style, layout=wide, ensure_option=False)
-        self.params = ParamTable(self.validate)
-        targets = sorted(self.workspace.compute_targets)
-        self.compute_target = w.Dropdown(options=targets, value="local", description="Compute target", style=style)
+        self.params = ParamTable(self._changed)
+        available, unavailable = compute_target_choices(self.workspace)
+        self.compute_target = w.Dropdown(options=available, value="local", description="Compute target", style=style)
+        # Targets the server reports it cannot run, shown disabled with its reason as the tooltip.
+        self.unavailable_targets = {name: w.Button(description=name, disabled=True, tooltip=reason, icon="ban",
+                                                   layout=w.Layout(width="auto"))
+                                    for name, reason in unavailable.items()}
         self.pip_packages = w.Text(description="pip packages", placeholder="comma separated", style=style, layout=wide)
         self.conda_packages = w.Text(description="conda packages", placeholder="comma separated", style=style, layout=wide)
-        self.user_managed = w.Checkbox(value=False, description="Use this kernel's Python as it is (user_managed)", indent=False)
+        self.user_managed = w.Checkbox(value=False, description="Use this kernel's Python as it is (user_managed)", indent=False,
+                                        layout=w.Layout(width="auto"))
         self.docker_image = w.Text(description="Docker image", placeholder="(none: run locally)", style=style, layout=wide)
         self.node_count = w.BoundedIntText(value=1, min=1, max=1024, description="Nodes", style=style)
         self.processes = w.BoundedIntText(value=1, min=1, max=1024, description="Processes per node", style=style)
         self.distributed = w.Dropdown(options=DISTRIBUTED, value="none", description="Distributed", style=style)
         self.submit_button = w.Button(description="Submit", button_style="primary", icon="play")
-        self.code_button = w.Button(description="Insert code", icon="code")
+        self.code_button = CodeInserter()
         self.status = w.HTML()
         self.output = w.Output()
+        self.touched = False  # no error is shown in red before the user has changed something
         self.submit_button.on_click(lambda _b: self.submit())
-        self.code_button.on_click(lambda _b: self.insert_code())
         for field in (self.experiment, self.entry_script, self.compute_target, self.pip_packages, self.conda_packages,
                       self.user_managed, self.docker_image, self.node_count, self.processes, self.distributed):
-            field.observe(lambda _c: self.validate(), names="value")
+            field.observe(lambda _c: self._changed(), names="value")
         self.source_directory.observe(self._source_changed, names="value")
+        targets_row = [self.compute_target]
+        if self.unavailable_targets:
+            targets_row += [w.HTML("<span style='color:#888'>&nbsp;not available here:</span>"), *self.unavailable_targets.values()]
         super().__init__(children=[
             self.experiment, self.source_directory, self.entry_script, w.HTML("<b>Script parameters</b>"), self.params,
-            self.compute_target, self.pip_packages, self.conda_packages, self.user_managed, self.docker_image,
+            w.HBox(targets_row), self.pip_packages, self.conda_packages, self.user_managed, self.docker_image,
             w.HBox([self.node_count, self.processes, self.distributed]), w.HBox([self.submit_button, self.code_button]),
             self.status, self.output])
+        self.add_class("jest-estimator-form")
+        self.code_button.anchor = self.model_id  # the new cell goes below the cell that shows this form
         self.validate()
 
     @staticmethod
@@ -99,9 +141,13 @@ class EstimatorForm(w.VBox):
         return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
                       if ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)[:200]
 
+    def _changed(self) -> None:
+        self.touched = True
+        self.validate()
+
     def _source_changed(self, _change: Any) -> None:
         self.entry_script.options = self._scripts(self.source_directory.value)
-        self.validate()
+        self._changed()
 
     def estimator_kwargs(self) -> dict[str, Any]:
         from ..core.estimator import Mpi
@@ -122,31 +168,47 @@ class EstimatorForm(w.VBox):
         return kwargs
 
     def build(self) -> Any:
-        from ..client.experiment import validate_experiment_name
         from ..core.estimator import Estimator
-        validate_experiment_name(self.experiment.value)
         return Estimator(self.source_directory.value, _deprecation_warning=False, **self.estimator_kwargs())
+
+    def check(self) -> None:
+        """Raise exactly what Submit would raise, creating nothing: the experiment name, the Estimator, the
+        request built from it, and the service's preflight (target, capabilities, source folder, entry script)."""
+        from ..client.experiment import validate_experiment_name
+        from ..client.submission import build_request
+        from ..service.runs import preflight
+        validate_experiment_name(self.experiment.value)
+        preflight(self.workspace, build_request(self.experiment.value, self.build()))
 
     def validate(self) -> bool:
         try:
-            self.build()
-        except EstimatorError as exc:
-            self.status.value = f"<span style='color:#a00'>{_escape(str(exc))}</span>"
+            self.code_button.code = self.code()
+        except Exception:  # the code shows what the fields say; a field that cannot be written yet is left out
+            pass
+        try:
+            self.check()
+        except Exception as exc:  # whatever Submit would refuse with, in its own words
             self.submit_button.disabled = True
+            if self.touched:
+                self.status.value = f"<span class='jest-form-error' style='color:#a00'>{_escape(str(exc))}</span>"
+            else:
+                self.status.value = ("<span class='jest-form-hint' style='color:#666'>Fill in the form: it is checked as "
+                                     "you type, with the checks Submit makes.</span>")
             return False
-        self.status.value = "<span style='color:#060'>Ready to submit.</span>"
+        self.status.value = "<span class='jest-form-ready' style='color:#060'>Ready to submit.</span>"
         self.submit_button.disabled = False
         return True
 
     def submit(self) -> Any:
         from ..client.experiment import Experiment
         from .run_details import RunDetailsWidget
+        self.touched = True
         if not self.validate():
             return None
         try:
             self.run = Experiment(self.workspace, self.experiment.value).submit(self.build())
         except EstimatorError as exc:
-            self.status.value = f"<span style='color:#a00'>{_escape(str(exc))}</span>"
+            self.status.value = f"<span class='jest-form-error' style='color:#a00'>{_escape(str(exc))}</span>"
             return None
         self.status.value = f"Submitted <code>{_escape(self.run.id)}</code>."
         self.monitor = RunDetailsWidget(self.run)
@@ -172,10 +234,44 @@ class EstimatorForm(w.VBox):
         return "\n".join(lines)
 
     def insert_code(self) -> None:
-        from IPython import get_ipython
-        shell = get_ipython()
-        if shell is not None:
-            shell.set_next_input(self.code(), replace=False)
+        """Insert the code in a new cell below the form now (the same as clicking "Insert code")."""
+        self.code_button.code = self.code()
+        self.code_button.insert()
+
+
+def compute_target_choices(workspace: Any) -> tuple[list[str], dict[str, str]]:
+    """(targets a run can use, {target the server cannot run: why}). With a Jupyter server hosting the workspace
+    this is the server's own list; in-process, the workspace's targets, and Docker when the service's preflight
+    refuses a Docker run (its reason, in its words)."""
+    from ..client.compute import list_compute_targets
+    server = getattr(workspace, "_server", None)
+    if server is not None:
+        try:
+            listed = server.request("GET", "compute-targets", timeout=10.0)["compute_targets"]
+        except (EstimatorError, KeyError, TypeError):
+            listed = None
+        if listed:
+            available = [t["name"] for t in listed if t.get("available")]
+            unavailable = {t["name"]: t.get("reason") or "not available" for t in listed if not t.get("available")}
+            if "local" in available:
+                return available, unavailable
+    available = sorted(list_compute_targets(workspace))
+    reason = _docker_refusal(workspace)
+    return available, ({"docker": reason} if reason else {})
+
+
+def _docker_refusal(workspace: Any) -> str | None:
+    """What preflight says to a Docker run of a one-line inline script, if it refuses one for lack of Docker."""
+    from ..client.submission import build_request
+    from ..core.estimator import Estimator
+    from ..service.runs import preflight
+    probe = Estimator(None, _inline_files={"probe.py": ""}, entry_script="probe.py", compute_target="local",
+                      custom_docker_image="python:3.11-slim", _deprecation_warning=False)
+    try:
+        preflight(workspace, build_request("capability-probe", probe))
+    except CapabilityNotAvailable as exc:
+        return str(exc)
+    return None
 
 
 def _config_repr(config: Any) -> str:
@@ -184,5 +280,4 @@ def _config_repr(config: Any) -> str:
 
 
 def _escape(text: str) -> str:
-    import html
     return html.escape(text)

@@ -1,11 +1,26 @@
 """Metric series kept in the kernel and thinned for drawing: a chart never receives more than MAX_POINTS
-per metric, however many the run logs, so refreshing stays cheap."""
+per metric, however many the run logs, so refreshing stays cheap.
+
+Values that are not finite numbers (NaN, ±inf) are sent as null, which the chart draws as a gap: JSON has no
+NaN, and a widget message carrying one would otherwise arrive as a string or not at all."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 MAX_POINTS = 400
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def json_safe(value: Any) -> Any:
+    """A float that JSON cannot carry (NaN, ±inf) as its Python name ('nan', 'inf', '-inf'); anything else as is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
 
 
 class MetricSeries:
@@ -21,7 +36,7 @@ class MetricSeries:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.kind, self.last = "text", value
                 return
-            self.x.append(step if step is not None else len(self.x))
+            self.x.append(step if is_finite_number(step) else len(self.x))
             self.y.append(value)
             self.last = value
         elif kind == "l":
@@ -43,25 +58,32 @@ class MetricSeries:
     def payload(self) -> dict[str, Any]:
         if self.kind == "line":
             x, y = thin(self.x, self.y)
-            return {"kind": "line", "x": x, "y": y, "count": len(self.y), "last": self.last}
+            return {"kind": "line", "x": x, "y": [v if is_finite_number(v) else None for v in y], "count": len(self.y),
+                    "last": json_safe(self.last)}
         if self.kind == "table":
-            return {"kind": "table", "columns": {k: v[-200:] for k, v in self.columns.items()}}
-        return {"kind": self.kind, "last": self.last}
+            return {"kind": "table", "columns": {k: [json_safe(v) for v in cells[-200:]] for k, cells in self.columns.items()}}
+        return {"kind": self.kind, "last": json_safe(self.last)}
 
 
 def thin(x: list, y: list) -> tuple[list, list]:
-    """Keep at most MAX_POINTS points: each bucket's min and max, so spikes survive the thinning."""
+    """Keep at most MAX_POINTS points: each bucket's min and max, so spikes survive the thinning, and its first
+    non-finite value, so gaps do too."""
     if len(y) <= MAX_POINTS:
         return list(x), list(y)
-    buckets = MAX_POINTS // 2
+    buckets = MAX_POINTS // 3
     size = len(y) / buckets
     out_x, out_y = [], []
     for bucket in range(buckets):
         start, end = int(bucket * size), max(int((bucket + 1) * size), int(bucket * size) + 1)
         segment = range(start, min(end, len(y)))
-        low = min(segment, key=lambda i: y[i])
-        high = max(segment, key=lambda i: y[i])
-        for i in sorted({low, high}):
+        numbers = [i for i in segment if is_finite_number(y[i])]
+        keep = set()
+        if numbers:
+            keep |= {min(numbers, key=lambda i: y[i]), max(numbers, key=lambda i: y[i])}
+        gap = next((i for i in segment if not is_finite_number(y[i])), None)
+        if gap is not None:
+            keep.add(gap)
+        for i in sorted(keep):
             out_x.append(x[i])
             out_y.append(y[i])
     return out_x, out_y

@@ -66,6 +66,17 @@ def parent_of(pid: int) -> str:
     return data[data.rindex(b")") + 2:].split()[1].decode()
 
 
+def tensorboard_pid(board: dict) -> int:
+    """The pid of the TensorBoard serving `board` (from the API, else found by its --path_prefix)."""
+    if board.get("pid"):
+        return board["pid"]
+    out = subprocess.run(["pgrep", "-f", f"tensorboard.main .*estimator/tensorboard/{board['id']}"],
+                         capture_output=True, text=True)
+    pids = out.stdout.split()
+    assert len(pids) == 1, pids
+    return int(pids[0])
+
+
 def run_path(workspace: Path, run_id: str) -> str:
     from jupyter_estimator import Workspace
     return str(Workspace(path=str(workspace)).store.run_folder(run_id).path)
@@ -122,7 +133,7 @@ def test_a_sigkilled_servers_tensorboard_dies_and_the_restart_removes_its_temp_f
     run = finished_run(server)
     status, board, _ = server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)
     assert status == 201, board
-    pid = board["pid"]
+    pid = tensorboard_pid(board)
     ticks = process_start_ticks(pid)
     try:
         assert same_process(pid, ticks), "the TensorBoard should be running"
@@ -135,9 +146,9 @@ def test_a_sigkilled_servers_tensorboard_dies_and_the_restart_removes_its_temp_f
         server.start()  # the same workspace, a new port
         assert tensorboard_temp_items(own_temp) == [], f"temp files of the killed server's TensorBoard stayed: {left}"
         assert server.get("tensorboards")["tensorboards"] == []
-        # and the restarted server serves TensorBoard as before, with the same temp layout
+        # and the restarted server serves TensorBoard as before; stopping it leaves nothing either
         status, again, _ = server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)
-        assert status == 201 and again["pid"] != pid
+        assert status == 201 and tensorboard_pid(again) != pid
         assert proxy(server, again["path"] + "data/logdir")[0] == 200
         assert server.request("DELETE", f"tensorboards/{again['id']}")[0] == 204
         assert tensorboard_temp_items(own_temp) == []
@@ -146,8 +157,7 @@ def test_a_sigkilled_servers_tensorboard_dies_and_the_restart_removes_its_temp_f
 
 
 STRAY_HOLDER = r"""
-import sys, time
-sys.argv[0] = "tensorboard.main"
+import time
 print("ready", flush=True)
 time.sleep(600)
 """
@@ -185,7 +195,7 @@ def test_restart_stops_strays_whose_server_is_gone_and_never_a_reused_pid(server
     stray_temp = Path(record["temp_dir"])
     assert stray_temp.is_dir()
 
-    # a recorded TensorBoard whose pid now belongs to another program that even looks like TensorBoard
+    # a recorded TensorBoard whose pid now belongs to another program, one that even names tensorboard.main
     holder = subprocess.Popen([sys.executable, "-c", STRAY_HOLDER, "tensorboard.main"], stdout=subprocess.PIPE)
     holder_ticks = process_start_ticks(holder.pid)
     reused_temp = own_temp / (TEMP_PREFIX + "reused")
@@ -207,22 +217,21 @@ def test_restart_stops_strays_whose_server_is_gone_and_never_a_reused_pid(server
         board.stop()
 
 
-def test_a_kernels_tensorboard_dies_with_the_kernel_even_if_its_thread_ended(server_factory, tmp_path):
+def test_a_kernels_tensorboard_dies_with_the_kernel_even_if_its_thread_ended(server_factory, own_temp, tmp_path):
     """The SDK without a server (a kernel): TensorBoard is started from a thread that then ends (the parent-death
-    signal follows the forking thread: it must not fire then), and dies when the kernel is SIGKILLed."""
+    signal follows the forking thread: it must not fire then), and dies when the kernel is SIGKILLed; a server
+    started later on the workspace removes its temp folder."""
     server = server_factory().start()
     run = finished_run(server)
     server.kill(signal.SIGTERM)
-    path = run_path(tmp_path / "workspace", run["id"])
     code = f"""
 import os, sys, threading, time
 os.environ["JUPYTER_ESTIMATOR_NO_SERVER"] = "1"
-from jupyter_estimator import Tensorboard
-class Ref:
-    id, path, live = {run['id']!r}, {path!r}, False
+from jupyter_estimator import Experiment, Run, Tensorboard, Workspace
+run = Run(Experiment(Workspace(path={str(tmp_path / 'workspace')!r}), "rest"), {run['id']!r})
 started = {{}}
 def start():
-    board = Tensorboard([Ref()], port=0)
+    board = Tensorboard([run], port=0)
     started["url"] = board.start()
     started["pid"] = board.process.pid
 worker = threading.Thread(target=start)
@@ -242,9 +251,15 @@ time.sleep(600)
         ticks = process_start_ticks(pid)
         assert same_process(pid, ticks), "TensorBoard died when the thread that started it ended"
         assert urllib.request.urlopen(url + "data/logdir", timeout=10).status == 200
+        left = tensorboard_temp_items(own_temp)
+        assert left, "the TensorBoard should have its temp files under the kernel's TMPDIR"
         kernel.kill()
         kernel.wait()
-        wait_for(lambda: not same_process(pid, ticks), 30, f"the kernel's TensorBoard (pid {pid}) to die with it")
+        wait_for(lambda: not same_process(pid, ticks), 30,
+                 lambda: f"the kernel's TensorBoard (pid {pid}) still runs after the kernel was SIGKILLed "
+                         f"(parent now {parent_of(pid)})")
+        server.start()
+        assert tensorboard_temp_items(own_temp) == [], f"temp files of the killed kernel's TensorBoard stayed: {left}"
     finally:
         kernel.kill()
         kernel.wait()
@@ -310,7 +325,7 @@ class Recorder:
 
 # --- item 14: no Jupyter token in what TensorBoard receives -------------------------------------------------
 
-async def test_the_proxy_keeps_the_query_token_from_tensorboard(jp_fetch, jp_serverapp, exp):
+async def test_the_proxy_keeps_the_query_token_from_tensorboard(jp_fetch, jp_serverapp, exp, own_temp):
     """A real TensorBoard, seen through a recording relay placed on the instance's port: what the proxy sends has
     neither `token` nor `_xsrf`, has every other parameter in order, and TensorBoard answers it."""
     run = logged_run(exp, "loss")
@@ -350,7 +365,7 @@ def test_forwarded_query_drops_credentials_however_written_and_keeps_the_rest():
 
 # --- the idle reaper does not block the event loop ----------------------------------------------------------
 
-async def test_reaping_an_idle_tensorboard_leaves_the_server_answering(jp_fetch, jp_serverapp, exp):
+async def test_reaping_an_idle_tensorboard_leaves_the_server_answering(jp_fetch, jp_serverapp, exp, own_temp):
     """A TensorBoard that takes its time to stop (stopped with SIGSTOP: the SIGTERM waits, then SIGKILL after the
     10 s grace) is reaped while the server goes on answering: a request made as the reaper starts is answered
     while that TensorBoard is still there, and the reaper does stop it."""
@@ -361,7 +376,7 @@ async def test_reaping_an_idle_tensorboard_leaves_the_server_answering(jp_fetch,
     if getattr(extension, "_reaper", None) is None:  # pytest-jupyter does not run the extension's start hook
         await extension._start_jupyter_server_extension(jp_serverapp)
     instance = extension.tensorboards.instances[board["id"]]
-    pid = instance.pid
+    pid = instance.board.process.pid
     ticks = process_start_ticks(pid)
     os.kill(pid, signal.SIGSTOP)
     try:

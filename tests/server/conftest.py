@@ -92,7 +92,7 @@ class LiveServer:
                 raise RuntimeError(f"jupyter server exited: {self.log_path.read_text()[-3000:]}")
             try:
                 if self.estimator_enabled:
-                    self.get("workspace", timeout=2)
+                    self.request("GET", "workspace", timeout=2)  # any answer: up (a degraded one answers 503)
                 else:
                     urllib.request.urlopen(f"{self.url}api/status?token={self.token}", timeout=2).read()
                 return self

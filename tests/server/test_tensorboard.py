@@ -1,12 +1,22 @@
-"""The server's TensorBoard manager and its authenticated proxy, on a real server (both base URLs)."""
+"""The server's TensorBoard manager and its authenticated proxy, on a real server (both base URLs), with real
+TensorBoard processes: live updates, one instance per set of runs, a message for runs without logs, every file
+the page asks for served through the proxy, idle reaping."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import signal
+import subprocess
+import threading
 import time
+import urllib.error
 import urllib.request
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
 
+import pytest
 
 from .conftest import LiveServer, submit_body
 
@@ -22,12 +32,40 @@ writer.close()
 print("wrote events")
 """
 
+# A live run: writes the scalar `first`, waits for the gate file named by argv[1], then writes the scalar `later`.
+LIVE_EVENTS = """
+import os, sys, time
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+first, later, gate = sys.argv[1:4]
+writer = EventFileWriter("logs")
+def scalar(tag, step):
+    writer.add_event(Event(wall_time=time.time(), step=step, summary=Summary(value=[Summary.Value(tag=tag, simple_value=float(step))])))
+    writer.flush()
+scalar(first, 0)
+print("wrote", first, flush=True)
+while not os.path.exists(gate):
+    time.sleep(0.1)
+scalar(later, 1)
+writer.close()
+print("wrote", later, flush=True)
+"""
 
-def finished_run(server: LiveServer) -> dict:
-    project = server.root / "tb"
-    project.mkdir(exist_ok=True)
-    (project / "events.py").write_text(EVENTS)
-    run = server.request("POST", "runs", submit_body(project, "events.py"))[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def wait_for(predicate, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+
+
+def wait_until_final(server: LiveServer, run: dict) -> dict:
     offset = 0
     while True:
         chunk = server.request("GET", f"runs/{run['id']}/logs?offset={offset}&wait=5")[1]
@@ -36,9 +74,27 @@ def finished_run(server: LiveServer) -> dict:
             return run
 
 
+def submit(server: LiveServer, name: str, code: str, arguments: list | None = None) -> dict:
+    project = server.root / name
+    project.mkdir(exist_ok=True)
+    (project / "script.py").write_text(code)
+    status, run, _ = server.request("POST", "runs", submit_body(project, "script.py", arguments))
+    assert status == 201, run
+    return run
+
+
+def finished_run(server: LiveServer) -> dict:
+    return wait_until_final(server, submit(server, "tb", EVENTS))
+
+
+def live_run(server: LiveServer, gate: Path, first: str, later: str) -> dict:
+    return submit(server, "live", LIVE_EVENTS, [first, later, str(gate)])
+
+
 def proxy(server: LiveServer, path: str, token: bool = True, headers: dict | None = None, method: str = "GET",
           data: bytes | None = None) -> tuple[int, bytes, dict]:
-    request = urllib.request.Request(f"{server.url}{path}", method=method, data=data)
+    url = path if path.startswith("http") else f"{server.url}{path}"
+    request = urllib.request.Request(url, method=method, data=data)
     if token:
         request.add_header("Authorization", f"token {server.token}")
     for key, value in (headers or {}).items():
@@ -56,6 +112,18 @@ def proxy(server: LiveServer, path: str, token: bool = True, headers: dict | Non
         return exc.code, exc.read(), dict(exc.headers)
 
 
+def scalar_tags(server: LiveServer, board: dict) -> set[str]:
+    code, body, _ = proxy(server, board["path"] + "data/plugin/scalars/tags")
+    assert code == 200, body
+    return {tag for tags in json.loads(body).values() for tag in tags}
+
+
+def tensorboard_pids(key: str) -> list[str]:
+    """The TensorBoard processes serving instance `key` (their --path_prefix names it)."""
+    out = subprocess.run(["pgrep", "-f", f"tensorboard.main .*estimator/tensorboard/{key}"], capture_output=True, text=True)
+    return out.stdout.split()
+
+
 def test_tensorboard_through_the_authenticated_proxy(live_server):
     run = finished_run(live_server)
     status, board, _ = live_server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)
@@ -67,8 +135,6 @@ def test_tensorboard_through_the_authenticated_proxy(live_server):
     code, body, headers = proxy(live_server, base + "data/plugin/scalars/tags")
     tags = json.loads(body)
     assert code == 200 and any(name.startswith(run["id"]) and "loss" in value for name, value in tags.items())
-    # a second request for the same runs reuses the instance
-    assert live_server.request("POST", "tensorboards", {"runs": [run["id"]]})[1]["id"] == board["id"]
     # the bare URL redirects to the trailing-slash one
     code, _, headers = proxy(live_server, base.rstrip("/"))
     assert code in (301, 302) and headers["Location"].endswith(f"estimator/tensorboard/{board['id']}/")
@@ -77,6 +143,7 @@ def test_tensorboard_through_the_authenticated_proxy(live_server):
     assert code in (302, 401, 403) and b"loss" not in body
     # only instances the manager started: anything else is a 404, whatever the path
     for other in ("estimator/tensorboard/0123456789ab/", "estimator/tensorboard/0123456789ab/data/logdir",
+                  "estimator/tensorboard/0123456789ab/_estimator/autoreload.js",
                   "estimator/tensorboard/6006/", f"estimator/tensorboard/{board['id']}x/"):
         code, _, headers = proxy(live_server, other)
         if code in (301, 302):  # the server's trailing-slash handler; what it points to is no TensorBoard either
@@ -87,10 +154,140 @@ def test_tensorboard_through_the_authenticated_proxy(live_server):
     # stopping it
     assert live_server.request("DELETE", f"tensorboards/{board['id']}")[0] == 204
     assert proxy(live_server, base)[0] == 404
+    assert tensorboard_pids(board["id"]) == []
     assert live_server.request("DELETE", f"tensorboards/{board['id']}")[0] == 404
     assert live_server.request("POST", "tensorboards", {"runs": ["no_such_run"]})[0] == 404
     assert live_server.request("POST", "tensorboards", {"runs": "not-a-list"})[0] == 400
     assert live_server.request("POST", "tensorboards", {"nope": 1})[0] == 400
+
+
+def test_a_live_runs_new_scalars_appear_without_a_restart(live_server, tmp_path):
+    gate = tmp_path / "gate"
+    run = live_run(live_server, gate, "first_scalar", "later_scalar")
+    status, board, _ = live_server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)
+    assert status == 201, board  # a live run is accepted even before it has written anything
+    wait_for(lambda: "first_scalar" in scalar_tags(live_server, board), 90, "the first scalar through the proxy")
+    assert "later_scalar" not in scalar_tags(live_server, board)
+    gate.write_text("go")  # the run now writes a new scalar, after TensorBoard started
+    wait_for(lambda: "later_scalar" in scalar_tags(live_server, board), 90, "the later scalar through the proxy")
+    listed = live_server.get("tensorboards")["tensorboards"]
+    assert [(b["id"], b["pid"], b["port"]) for b in listed] == [(board["id"], board["pid"], board["port"])]
+    assert tensorboard_pids(board["id"]) == [str(board["pid"])]  # the same process all along, no restart
+    wait_until_final(live_server, run)
+
+
+def test_one_instance_per_set_of_runs(live_server):
+    first, second = submit(live_server, "a", EVENTS), submit(live_server, "b", EVENTS)
+    first, second = wait_until_final(live_server, first), wait_until_final(live_server, second)
+    a, b = first["id"], second["id"]
+    answers: list = []
+
+    def ask(runs: list[str]) -> None:
+        answers.append(live_server.request("POST", "tensorboards", {"runs": runs}, timeout=180))
+
+    # three clicks at once, the runs in any order and repeated: one TensorBoard
+    clicks = [threading.Thread(target=ask, args=(runs,)) for runs in ([a, b], [b, a], [a, b, a])]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    ask([b, a])  # and a later one
+    assert [status for status, _, _ in answers] == [201] * 4, answers
+    instances = {(body["id"], body["pid"], body["port"]) for _, body, _ in answers}
+    assert len(instances) == 1, instances
+    key, pid, _ = instances.pop()
+    assert tensorboard_pids(key) == [str(pid)]
+    assert [t["id"] for t in live_server.get("tensorboards")["tensorboards"]] == [key]
+    # another set of runs is another instance
+    status, only_a, _ = live_server.request("POST", "tensorboards", {"runs": [a]}, timeout=180)
+    assert status == 201 and only_a["id"] != key and only_a["pid"] != pid
+
+
+def test_runs_without_logs_get_a_message_not_an_empty_tensorboard(live_server):
+    silent = wait_until_final(live_server, submit(live_server, "silent", "print('no tensorboard here')"))
+    status, body, _ = live_server.request("POST", "tensorboards", {"runs": [silent["id"]]}, timeout=180)
+    assert status == 400, body
+    assert body["reason"] == "NoTensorboardLogs" and body["field"] == "runs"
+    assert body["runs_without_logs"] == [silent["id"]]
+    assert silent["id"] in body["message"] and "logs" in body["message"] and "Fix:" in body["message"]
+    assert live_server.get("tensorboards")["tensorboards"] == []  # nothing was started
+    # with another run that has logs, TensorBoard starts and says which runs have none
+    logged = finished_run(live_server)
+    status, board, _ = live_server.request("POST", "tensorboards", {"runs": [silent["id"], logged["id"]]}, timeout=180)
+    assert status == 201, board
+    assert board["runs_without_logs"] == [silent["id"]]
+
+
+REFERENCE = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)["']?\s*\))""", re.IGNORECASE)
+
+
+def references(text: str) -> list[str]:
+    found = [a or b for a, b in REFERENCE.findall(text)]
+    return [ref.strip() for ref in found if not ref.strip().startswith(("data:", "#", "javascript:"))]
+
+
+def test_every_file_the_page_references_loads_through_the_proxy(live_server):
+    run = finished_run(live_server)
+    board = live_server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)[1]
+    page_url = f"http://127.0.0.1:{live_server.port}{board['url']}"
+    code, page, _ = proxy(live_server, page_url)
+    assert code == 200
+    pending = [urljoin(page_url, ref) for ref in references(page.decode())]
+    assert any("/font-roboto/" in url for url in pending), "TensorBoard's page should reference its fonts"
+    seen: dict[str, int] = {}
+    while pending:
+        url = pending.pop()
+        if url in seen:
+            continue
+        assert url.startswith(page_url), f"{url} is outside the authenticated proxy {page_url}"
+        code, body, headers = proxy(live_server, url)
+        seen[url] = code
+        if code == 200 and headers.get("Content-Type", "").startswith("text/css"):
+            pending += [urljoin(url, ref) for ref in references(body.decode())]
+        if code == 200 and "javascript" in headers.get("Content-Type", ""):
+            # the debugger's editor loader names its folder in the script: it must be under the proxy too
+            for folder in re.findall(r"""\bvs:\s*["']([^"']+)["']""", body.decode(errors="replace")):
+                pending.append(urljoin(url, folder.rstrip("/") + "/editor/editor.main.js"))
+    failed = {url: code for url, code in seen.items() if code != 200}
+    assert failed == {}, failed
+    fonts = [url for url in seen if url.endswith((".woff2", ".woff", ".ttf"))]
+    assert fonts and all(urlparse(url).path.startswith(board["url"]) for url in fonts)
+    autoreload = [url for url in seen if url.endswith("_estimator/autoreload.js")]
+    assert autoreload, "the page should load the script that turns auto-reload on"
+    assert b"autoReload" in proxy(live_server, autoreload[0])[1]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs the system Chromium (apt-get install chromium)")
+@pytest.mark.parametrize("live_server", ["/user/someone/"], indirect=True)
+def test_in_a_browser_fonts_load_and_a_live_run_updates_without_a_refresh(live_server, tmp_path):
+    """Playwright with the system Chromium: the page loads its fonts through the proxy, nothing it asks for
+    fails, and a scalar that the run writes after the page opened shows up without reloading the page."""
+    from playwright.sync_api import sync_playwright
+    gate = tmp_path / "gate"
+    run = live_run(live_server, gate, "seen_at_open", "written_after_open")
+    board = live_server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)[1]
+    wait_for(lambda: "seen_at_open" in scalar_tags(live_server, board), 90, "the first scalar through the proxy")
+    failures: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu", "--no-first-run",
+                                                                             "--disable-dev-shm-usage"])
+        try:
+            context = browser.new_context(extra_http_headers={"Authorization": f"token {live_server.token}"},
+                                          viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("requestfailed", lambda r: failures.append(f"failed {r.url}"))
+            page.goto(f"{live_server.url}{board['path']}", wait_until="load")
+            page.get_by_text("seen_at_open").first.wait_for(timeout=90_000)
+            loaded = page.evaluate("""async () => { await document.fonts.ready;
+                return [...document.fonts].filter(f => f.family.includes('Roboto') && f.status === 'loaded').length; }""")
+            assert loaded > 0, "no Roboto face loaded"
+            gate.write_text("go")
+            page.get_by_text("written_after_open").first.wait_for(timeout=120_000)  # auto-reload, no page.reload()
+        finally:
+            browser.close()
+    assert failures == [], failures
+    wait_until_final(live_server, run)
 
 
 def test_tensorboards_stop_with_the_server(live_server):
@@ -98,19 +295,14 @@ def test_tensorboards_stop_with_the_server(live_server):
     board = live_server.request("POST", "tensorboards", {"runs": [run["id"]]}, timeout=180)[1]
     code, _, _ = proxy(live_server, board["path"])
     assert code == 200
-    import subprocess
-    running = subprocess.run(["pgrep", "-f", f"estimator/tensorboard/{board['id']}"], capture_output=True, text=True).stdout.split()
-    assert running, "the TensorBoard process should exist before the server stops"
+    assert tensorboard_pids(board["id"]) == [str(board["pid"])], "the TensorBoard process should exist before the server stops"
     live_server.kill(signal.SIGTERM)
-    leftovers = subprocess.run(["pgrep", "-f", f"estimator/tensorboard/{board['id']}"], capture_output=True, text=True).stdout.split()
-    assert leftovers == [], leftovers
+    assert tensorboard_pids(board["id"]) == []
 
 
 async def test_proxy_strips_cookies_and_credentials(jp_fetch, jp_serverapp, jp_base_url):
     """The forwarding itself, checked against an echo server standing in for a TensorBoard the manager started."""
     import http.server
-    import subprocess
-    import threading
 
     seen = {}
 
@@ -154,22 +346,97 @@ async def test_proxy_strips_cookies_and_credentials(jp_fetch, jp_serverapp, jp_b
         echo.shutdown()
 
 
-def test_idle_instances_are_reaped(tmp_path):
+def logged_run(exp, tag: str, events: bool = True):
+    """A completed interactive run; with `events`, one TensorBoard scalar in its logs/."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    run = exp.start_logging(snapshot_directory=None)
+    if events:
+        writer = EventFileWriter(str(Path(run.path) / "logs"))
+        writer.add_event(Event(wall_time=time.time(), step=0, summary=Summary(value=[Summary.Value(tag=tag, simple_value=1.0)])))
+        writer.close()
+    run.complete()
+    return run
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "data/logdir", timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+def test_idle_instances_are_reaped_and_busy_ones_kept(ws, exp, monkeypatch):
     from jupyter_estimator.server.tensorboard_manager import TensorboardManager
-    import subprocess
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_NO_SERVER", "1")
+    idle_run, busy_run = logged_run(exp, "idle"), logged_run(exp, "busy")
+    manager = TensorboardManager(ws.store, "/", idle_seconds=3600)
+    try:
+        idle, busy = manager.start([idle_run.id]), manager.start([busy_run.id])
+        idle_process, busy_process = idle.board.process, busy.board.process
+        idle_url, busy_url = idle.board.url, busy.board.url
+        assert answers(idle_url) and answers(busy_url)
+        idle.last_access -= 7200  # untouched for two hours; `busy` was used just now
+        assert manager.reap_idle() == [idle.key]
+        assert idle_process.poll() is not None, "the idle TensorBoard should have exited"
+        assert not answers(idle_url)
+        assert manager.get(idle.key) is None and manager.get(busy.key) is busy
+        assert busy_process.poll() is None and answers(busy_url)
+        # asked for again, the reaped set gets a fresh instance
+        again = manager.start([idle_run.id])
+        assert again.pid != idle_process.pid and answers(again.board.url)
+    finally:
+        manager.stop_all()
+    assert busy_process.poll() is not None and manager.instances == {}
 
-    class Board:
-        def __init__(self):
-            self.process = subprocess.Popen(["sleep", "60"])
 
-        def stop(self):
-            self.process.kill()
-            self.process = None
+def test_sdk_reuses_one_local_process_per_set_of_runs(ws, exp, monkeypatch):
+    """Without a server: each click (a new Tensorboard object) over the same runs gets the running process."""
+    from jupyter_estimator import Tensorboard
+    from jupyter_estimator.tensorboard import NoTensorboardLogs
+    monkeypatch.setenv("JUPYTER_ESTIMATOR_NO_SERVER", "1")
+    first_run, second_run = logged_run(exp, "one"), logged_run(exp, "two")
+    first = Tensorboard([first_run, second_run], port=0)
+    try:
+        url = first.start()
+        again = Tensorboard([second_run, first_run], port=0)
+        assert again.start() == url and again.process.pid == first.process.pid
+        other = Tensorboard([first_run], port=0)
+        assert other.start() != url and other.process.pid != first.process.pid
+        other.stop()
+    finally:
+        first.stop()
+    assert not answers(url)
+    silent = logged_run(exp, "none", events=False)
+    with pytest.raises(NoTensorboardLogs) as caught:
+        Tensorboard([silent], port=0).start()
+    assert silent.id in str(caught.value) and "Fix:" in str(caught.value) and caught.value.run_ids == [silent.id]
 
-    from jupyter_estimator.server.tensorboard_manager import TensorboardInstance
-    manager = TensorboardManager(store=None, base_url="/", idle_seconds=0.0)
-    board = Board()
-    process = board.process
-    manager.instances["k"] = TensorboardInstance("k", ["r"], board, 1, last_access=time.time() - 1)
-    assert manager.reap_idle() == ["k"] and manager.instances == {}
-    assert process.wait(timeout=5) is not None
+
+def test_the_bootstrap_script_is_plain_javascript_that_keeps_a_users_choice():
+    """The auto-reload bootstrap, run by Node if present: it turns autoReload on, and leaves an explicit choice."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    from jupyter_estimator.server.tensorboard_handlers import AUTORELOAD_SCRIPT, AUTORELOAD_SETTINGS_KEY
+    harness = """
+const store = {};
+global.window = {localStorage: {getItem: k => (k in store ? store[k] : null), setItem: (k, v) => { store[k] = String(v); }}};
+const script = %s;
+const key = %s;
+eval(script);
+const fresh = JSON.parse(store[key]);
+store[key] = JSON.stringify({autoReload: false, pageSize: 5});
+eval(script);
+const chosen = JSON.parse(store[key]);
+store[key] = JSON.stringify({pageSize: 7});
+eval(script);
+const merged = JSON.parse(store[key]);
+console.log(JSON.stringify([fresh, chosen, merged]));
+""" % (json.dumps(AUTORELOAD_SCRIPT), json.dumps(AUTORELOAD_SETTINGS_KEY))
+    out = subprocess.run([node, "-e", harness], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [{"autoReload": True}, {"autoReload": False, "pageSize": 5},
+                                      {"pageSize": 7, "autoReload": True}]
