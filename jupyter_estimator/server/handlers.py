@@ -64,7 +64,11 @@ class EstimatorHandler(APIHandler):
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data, default=str))
+        try:
+            text = json.dumps(data, default=str, allow_nan=False)
+        except ValueError:  # a NaN or ±inf somewhere (a logged metric): sent as "NaN"/"Infinity", never bare
+            text = json.dumps(views.json_safe_deep(data), default=str, allow_nan=False)
+        self.finish(text)
 
     def json_body(self) -> Any:
         body = self.request.body or b""
@@ -310,6 +314,14 @@ class MetricsHandler(EstimatorHandler):
                                             self.int_argument("limit", views.MAX_METRIC_RECORDS)))
 
 
+class SeriesHandler(EstimatorHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        self.write_json(await self.blocking(views.metric_series, self.store, run_id, self.get_arguments("name") or None,
+                                            self.int_argument("points", 1000)))
+
+
 class FilesHandler(EstimatorHandler):
     @web.authenticated
     @authorized
@@ -430,6 +442,7 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (f"{prefix}/runs/{RUN}/resubmit", ResubmitHandler),
         (f"{prefix}/runs/{RUN}/logs", LogsHandler),
         (f"{prefix}/runs/{RUN}/metrics", MetricsHandler),
+        (f"{prefix}/runs/{RUN}/metrics/series", SeriesHandler),
         (f"{prefix}/runs/{RUN}/files", FilesHandler),
         (f"{prefix}/runs/{RUN}/files/(?P<path>.+)", FileHandler),
         (f"{prefix}/runs/{RUN}/children", ChildrenHandler),

@@ -6,21 +6,9 @@ NaN, and a widget message carrying one would otherwise arrive as a string or not
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-MAX_POINTS = 400
-
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def json_safe(value: Any) -> Any:
-    """A float that JSON cannot carry (NaN, ±inf) as its Python name ('nan', 'inf', '-inf'); anything else as is."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    return value
+from ..core.series import MAX_POINTS, is_finite_number, json_safe, thin  # noqa: F401  (re-exported)
 
 
 class MetricSeries:
@@ -63,27 +51,3 @@ class MetricSeries:
         if self.kind == "table":
             return {"kind": "table", "columns": {k: [json_safe(v) for v in cells[-200:]] for k, cells in self.columns.items()}}
         return {"kind": self.kind, "last": json_safe(self.last)}
-
-
-def thin(x: list, y: list) -> tuple[list, list]:
-    """Keep at most MAX_POINTS points: each bucket's min and max, so spikes survive the thinning, and its first
-    non-finite value, so gaps do too."""
-    if len(y) <= MAX_POINTS:
-        return list(x), list(y)
-    buckets = MAX_POINTS // 3
-    size = len(y) / buckets
-    out_x, out_y = [], []
-    for bucket in range(buckets):
-        start, end = int(bucket * size), max(int((bucket + 1) * size), int(bucket * size) + 1)
-        segment = range(start, min(end, len(y)))
-        numbers = [i for i in segment if is_finite_number(y[i])]
-        keep = set()
-        if numbers:
-            keep |= {min(numbers, key=lambda i: y[i]), max(numbers, key=lambda i: y[i])}
-        gap = next((i for i in segment if not is_finite_number(y[i])), None)
-        if gap is not None:
-            keep.add(gap)
-        for i in sorted(keep):
-            out_x.append(x[i])
-            out_y.append(y[i])
-    return out_x, out_y
