@@ -95,3 +95,13 @@ class IndexDamaged(StoreError):
             "Fix: run `jupyter estimator rebuild-index` (it moves the damaged file aside and rebuilds the index "
             "from the run folders).", field="index")
         self.path = path
+
+
+class NoSpaceLeft(StoreError):
+    """A write into the workspace failed because its disk is full; nothing half-made was left behind."""
+
+    def __init__(self, path: object, what: str) -> None:
+        super().__init__(f"No space left on the disk holding {path}: {what}. Fix: free space there (old run folders "
+                         "under runs/ can go — then run `jupyter estimator rebuild-index`; environments under envs/ are "
+                         "rebuilt when needed), then try again.", field="workspace")
+        self.path = path

@@ -8,6 +8,8 @@ requests, and records every status transition. Standard library only, so it star
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -28,6 +30,7 @@ from ..store import metrics_file as metrics_view
 from ..tracking import context
 from . import slots
 from .environments import ensure_environment
+from .disk_full import RESERVE_NAME, DiskReserve, TailKeepingLog
 from .liveness import identity, process_start_ticks
 
 POLL_SECONDS = 0.05
@@ -43,12 +46,21 @@ class Supervisor:
         self.settings = self.store.settings()
         self._status_mtime = 0.0
         self.process: subprocess.Popen | None = None
+        self.disk_full: str | None = None  # where a write failed for want of space
         self.cancel_reason: str | None = None
         self.timed_out = False
 
     # status helpers -----------------------------------------------------------------------------
     def move(self, status: str, **fields: Any) -> bool:
-        return self.store.transition(self.run_id, status, **fields) is not None
+        try:
+            return self.store.transition(self.run_id, status, **fields) is not None
+        except OSError as exc:
+            reserve = getattr(self, "reserve", None)
+            if exc.errno != errno.ENOSPC or reserve is None or reserve.released:
+                raise
+            reserve.release()  # the room kept aside is for recording the run's end
+            self.disk_full = str(self.folder.path)
+            return self.store.transition(self.run_id, status, **fields) is not None
 
     def cancel_requested(self) -> bool:
         """Cheap to call often: re-reads status.json only when its mtime changed."""
@@ -64,6 +76,7 @@ class Supervisor:
 
     # the run ------------------------------------------------------------------------------------
     def run(self) -> None:
+        self.reserve = DiskReserve(self.folder.path / RESERVE_NAME)  # room to record the end if the disk fills
         self.folder.update_status_fields(supervisor=identity())
         problem = self.spec_problem()
         if problem:  # checked before anything starts: a bad limit must never leave a script running unchecked
@@ -181,7 +194,8 @@ class Supervisor:
             partial[stream.fileno()] = b""
         kill_at = None
         drain_until = None  # the script exited but something it started still holds the pipes
-        with open(self.folder.std_log, "ab") as log:
+        with open(self.folder.std_log, "ab", buffering=0) as raw_log:
+            log = self.log_writer = TailKeepingLog(raw_log)
             while selector.get_map():
                 for key, _ in selector.select(timeout=POLL_SECONDS):
                     fd = key.fileobj.fileno()
@@ -220,6 +234,10 @@ class Supervisor:
         process.wait()
 
     def finalize(self, returncode: int) -> None:
+        writer = getattr(self, "log_writer", None)
+        if writer is not None and writer.lost_bytes:
+            self.reserve.release()  # the room kept aside is for exactly this: the log's tail and the status
+            writer.write_kept_tail(self.folder.std_log)
         self.move(RunStatus.FINALIZING)
         fields: dict[str, Any] = {"exit_code": returncode}
         if returncode < 0:
@@ -230,12 +248,20 @@ class Supervisor:
         except Exception as exc:  # a damaged metrics file must not hide the run's result
             fields["warnings"] = [f"metrics summary skipped: {exc}"]
         request = _read_request(self.folder.status_request_path)
+        full_disk = (writer.full_path if writer is not None and writer.lost_bytes else None) or self.disk_full or \
+            (_mount_point(self.folder.path) if returncode != 0 and _died_of_full_disk(self.folder.std_log) else None)
         if self.cancel_reason == "canceled":
             self.move(RunStatus.CANCELED, **fields)
         elif self.timed_out:
             limit = self.spec.get("max_run_duration_seconds")
             self.move(RunStatus.FAILED, error={"code": "MaxRunDurationExceeded",
                                                "message": f"The run exceeded max_run_duration_seconds={limit} and was stopped."}, **fields)
+        elif full_disk:
+            lost = (f" {writer.lost_bytes} bytes of the script's output could not be written (the last "
+                    f"{len(writer.kept)} bytes were kept)." if writer is not None and writer.lost_bytes else "")
+            self.move(RunStatus.FAILED, error={"code": "NoSpaceLeft", "message": (
+                f"No space left on {full_disk}.{lost} {_failure_message(self.folder.std_log, returncode)} "
+                "Fix: free space on that disk, then re-submit.")}, **fields)
         elif returncode != 0:
             self.move(RunStatus.FAILED, error={"code": "UserError", "message": _failure_message(self.folder.std_log, returncode)}, **fields)
         elif request and request.get("status") == RunStatus.FAILED:
@@ -274,6 +300,23 @@ def _read_request(path: Path) -> dict | None:
         return None
 
 
+def _died_of_full_disk(std_log: Path) -> bool:
+    """The script's last words were ENOSPC (its traceback ends in `[Errno 28] No space left on device`)."""
+    try:
+        with open(std_log, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(std_log) - 4096))
+            return b"[Errno 28]" in handle.read()
+    except OSError:
+        return False
+
+
+def _mount_point(path: Path) -> str:
+    path = path.resolve()
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return str(path)
+
+
 def _failure_message(std_log: Path, returncode: int) -> str:
     """The script's exception line (last line of its traceback) when there is one, else the exit code."""
     how = f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit code {returncode}"
@@ -298,11 +341,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         supervisor.run()
     except BaseException as exc:  # record, never leave a run hanging in a live state
-        traceback.print_exc()
+        reserve = getattr(supervisor, "reserve", None)
+        if reserve is not None:
+            reserve.release()
+        with contextlib.suppress(OSError):
+            traceback.print_exc()
         if supervisor.process is not None:  # nor a script running with nobody watching it
             _signal_group(supervisor.process.pid, signal.SIGKILL)
-        supervisor.move(RunStatus.FAILED, error={"code": "SupervisorError", "message": f"{type(exc).__name__}: {exc}"})
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            error = {"code": "NoSpaceLeft", "message": f"No space left on {exc.filename or supervisor.folder.path}. "
+                                                      "Fix: free space on that disk, then re-submit."}
+        else:
+            error = {"code": "SupervisorError", "message": f"{type(exc).__name__}: {exc}"}
+        supervisor.move(RunStatus.FAILED, error=error)
         return 1
+    finally:
+        reserve = getattr(supervisor, "reserve", None)
+        if reserve is not None:
+            reserve.release()
     return 0
 
 

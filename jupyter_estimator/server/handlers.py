@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 from concurrent.futures import ThreadPoolExecutor
 import json
@@ -23,7 +24,7 @@ from ..client.compute import list_compute_targets
 from ..client.model import Model
 from ..core.environment import Environment
 from ..core.errors import (ComputeTargetException, EstimatorError, ModelNotFoundException, RunNotFoundException,
-                           StoreError, UserErrorException)
+                           NoSpaceLeft, StoreError, UserErrorException)
 from ..core.limits import MAX_QUERY_INT
 from ..core.submit_request import SubmitRequest
 from ..service import views
@@ -172,6 +173,8 @@ def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
         return 400, field or "compute_target"
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
         return 503, "index"
+    if isinstance(exc, NoSpaceLeft) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        return 507, field or "workspace"
     if isinstance(exc, StoreError):
         return 503, field or "index"
     if isinstance(exc, ValidationError):
@@ -183,6 +186,8 @@ def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return str(NoSpaceLeft(exc.filename or "the workspace", "the request could not be completed"))
     if isinstance(exc, sqlite3.OperationalError):
         return ("The workspace index is busy: another process has held its write lock for longer than this server "
                 "waits. Fix: retry in a moment; if it persists, look for a process stuck writing to the workspace.")

@@ -8,6 +8,7 @@ failure before the rename leaves no run behind; a failure after it removes what 
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
 import secrets
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..client.compute import get_compute_target
-from ..core.errors import CapabilityNotAvailable, invalid
+from ..core.errors import CapabilityNotAvailable, NoSpaceLeft, invalid
 from ..core.spec import RunSpec
 from ..core.status import RunStatus
 from ..core.submit_request import SOURCE_PROPERTY_PREFIXES, SubmitRequest
@@ -86,6 +87,15 @@ def submit_run(workspace: Any, request: SubmitRequest, *, caller_owns_source: bo
     `caller_owns_source=False` (a REST caller named the folder; the server reads it): links in the folder
     that lead out of it are skipped, never followed.
     """
+    try:
+        return _submit_run(workspace, request, caller_owns_source)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise NoSpaceLeft(workspace.store.root, "the run was not created") from None
+        raise
+
+
+def _submit_run(workspace: Any, request: SubmitRequest, caller_owns_source: bool) -> str:
     store = workspace.store
     target, source_directory, script = preflight(workspace, request)
     run_id = request.run_id or _new_run_id(request.experiment)

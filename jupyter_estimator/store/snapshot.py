@@ -111,10 +111,15 @@ class SnapshotStore:
         if not target.exists():
             target.parent.mkdir(exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.blobs, prefix=".incoming-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.chmod(tmp, 0o444)
+                os.replace(tmp, target)
+            except BaseException:  # e.g. a full disk: leave no half-written blob behind
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
         return [relative, digest, len(data), False]
 
     def _finish(self, entries: list[list], cache_path: Path | None, cache: dict, new_cache: dict, total: int) -> SnapshotResult:
