@@ -15,7 +15,7 @@ from ._version import __version__
 VERSION = __version__
 
 _EXPORTS: dict[str, str] = {
-    "Run": "tracking.run",
+    "Run": "client.run",
     "Workspace": "client.workspace",
     "Experiment": "client.experiment",
     "Model": "client.model",

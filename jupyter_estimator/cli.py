@@ -28,7 +28,7 @@ def _workspace(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace):
-    from .tracking.run import Run
+    from .client.run import Run
     return Run.get(_workspace(args), args.run_id)
 
 

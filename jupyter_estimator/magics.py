@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
-import re
 import shlex
 import time
 from pathlib import Path
@@ -23,6 +21,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, display
 
+from .client.notebook import notebook_experiment_name
 from .core.errors import ActivityFailedException, EstimatorError
 
 DISTRIBUTED = {"mpi": "Mpi", "pytorch": "PyTorchConfiguration", "tensorflow": "TensorflowConfiguration"}
@@ -69,20 +68,6 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
             raise UsageError(f"%%estimator: {option} expects KEY=VALUE, got {item!r}")
         result[key] = value
     return result
-
-
-def notebook_experiment_name() -> str:
-    """The notebook's file name (Jupyter sets JPY_SESSION_NAME; VS Code sets __vsc_ipynb_file__), as an experiment name."""
-    path = os.environ.get("JPY_SESSION_NAME", "")
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-        path = shell.user_ns.get("__vsc_ipynb_file__", path) if shell else path
-    except ImportError:
-        pass
-    stem = Path(path).stem if path else "notebook"
-    name = re.sub(r"[^\w\-]", "-", stem).lstrip("-_") or "notebook"
-    return name[:255]
 
 
 @magics_class
@@ -163,7 +148,7 @@ class EstimatorMagics(Magics):
 
     def _run(self, line: str) -> Any:
         from .client.workspace import Workspace
-        from .tracking.run import Run
+        from .client.run import Run
         run_id = line.strip()
         if not run_id:
             raise UsageError("expected a run id, e.g. %estimator_logs my-exp_1700000000_abcd1234")

@@ -38,7 +38,7 @@ from typing import Any
 
 from .core.errors import ExperimentExecutionException, UserErrorException, invalid
 from .core.status import is_terminal
-from .runner.liveness import is_alive, process_start_ticks
+from .store.liveness import is_alive, process_start_ticks
 from .store.files import read_json, write_json_atomic
 
 READY_TIMEOUT = 90.0
@@ -252,7 +252,7 @@ class Tensorboard:
         if key is not None:
             server = self._server()
             if server is not None:
-                server.request("DELETE", f"tensorboards/{key}")
+                server.request("delete", f"tensorboards/{key}")
             self.server_key = None
         if self.process is not None:
             with _registry_lock:

@@ -4,4 +4,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/venv.sh" test
 cd "$ROOT"
 mkdir -p test-output
+lint-imports  # the layer contract in pyproject.toml: no package imports one above it
 python -m pytest -q -p no:cacheprovider --junitxml=test-output/junit.xml "$@"

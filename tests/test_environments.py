@@ -148,7 +148,6 @@ def test_a_pin_with_no_wheel_for_this_python_moves_to_the_nearest_one(ws, exp, p
 
 def test_build_output_streams_into_the_log_while_the_installer_runs(tmp_path):
     """Issue 8 item 5: each installer line is in the build log as it comes, not after the installer exits."""
-    import subprocess
     import sys
     import threading
     import time

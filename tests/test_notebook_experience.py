@@ -218,9 +218,9 @@ def test_run_details_sends_non_finite_values_as_gaps(exp, project):
     assert metrics["loss"]["x"] == [0, 1, 2, 3, 4, 5] and metrics["loss"]["y"] == [1.0, None, 0.5, None, None, 0.25]
     assert metrics["long"]["count"] == 2000 and len(metrics["long"]["y"]) <= 400 and None in metrics["long"]["y"]
     assert max(y for y in metrics["long"]["y"] if y is not None) == 6
-    assert metrics["accuracy"] == {"kind": "line", "x": [0], "y": [None], "count": 1, "last": "nan"}
-    assert metrics["rows"]["columns"] == {"value": ["inf"]}
-    assert "nan" in widget.snapshot_html()
+    assert metrics["accuracy"] == {"kind": "line", "x": [0], "y": [None], "count": 1, "last": "NaN"}
+    assert metrics["rows"]["columns"] == {"value": ["Infinity"]}
+    assert "NaN" in widget.snapshot_html()
 
 
 def test_aml_run_details_show_in_a_headless_shell(shell, exp, project):

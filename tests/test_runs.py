@@ -15,7 +15,7 @@ import pytest
 from conftest import PYTHON, python_env, read_log, submit_script, wait_for
 from jupyter_estimator import Estimator, Run, ScriptRunConfig
 from jupyter_estimator.core.errors import ActivityFailedException
-from jupyter_estimator.runner.liveness import is_alive
+from jupyter_estimator.store.liveness import is_alive
 
 
 def test_completed_run_records_lifecycle_arguments_and_output(exp, project):

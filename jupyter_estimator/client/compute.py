@@ -8,15 +8,14 @@ distributed launch arrives). Docker and Ray targets join this registry in later 
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from typing import Any
 
 from ..core.errors import CapabilityNotAvailable, ComputeTargetException, invalid
+from ..runner.targets import LOCAL, resolve_target
+from ..store.compute_targets import ComputeTargetRecords
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,31}$")
-LOCAL = "local"
 
 
 class ComputeTargetStatus:
@@ -62,8 +61,7 @@ class ComputeTarget:
     def delete(self) -> None:
         if self.name == LOCAL:
             raise invalid("name", self.name, "the local target is built in", "delete only targets you created")
-        with self.workspace.store.index.write() as conn:
-            conn.execute("DELETE FROM compute_targets WHERE name = ?", (self.name,))
+        ComputeTargetRecords(self.workspace.store.index).delete(self.name)
 
     def detach(self) -> None:
         self.delete()
@@ -79,14 +77,8 @@ class ComputeTarget:
         if not isinstance(provisioning_configuration, _ProvisioningConfiguration):
             raise invalid("provisioning_configuration", provisioning_configuration, "is not a provisioning configuration",
                           "pass AmlCompute.provisioning_configuration(vm_size='STANDARD_D2_V2', max_nodes=4)", ComputeTargetException)
-        config = provisioning_configuration.as_dict()
-        with workspace.store.index.write() as conn:
-            existing = conn.execute("SELECT type, config FROM compute_targets WHERE name = ?", (name,)).fetchone()
-            if existing is not None and (existing["type"] != provisioning_configuration.target_type or json.loads(existing["config"]) != config):
-                raise ComputeTargetException(f"name: a compute target {name!r} already exists with another configuration. "
-                                             f"Fix: use ComputeTarget(ws, {name!r}), or delete it first.")
-            conn.execute("INSERT OR IGNORE INTO compute_targets VALUES (?,?,?,?)",
-                         (name, provisioning_configuration.target_type, json.dumps(config), time.time()))
+        ComputeTargetRecords(workspace.store.index).create(name, provisioning_configuration.target_type,
+                                                          provisioning_configuration.as_dict())
         return get_compute_target(workspace, name)
 
     @staticmethod
@@ -157,23 +149,12 @@ _TYPES: dict[str, type[ComputeTarget]] = {"LocalCompute": LocalCompute, "AmlComp
 def get_compute_target(workspace: Any, name: Any) -> ComputeTarget:
     if isinstance(name, ComputeTarget):
         name = name.name
-    if not isinstance(name, str) or not name:
-        raise invalid("name", name, "must be a compute target name", "pass e.g. 'local'", ComputeTargetException)
-    if name == LOCAL:
-        return object.__new__(LocalCompute)._setup(workspace, LOCAL, {})
-    rows = workspace.store.index.read("SELECT * FROM compute_targets WHERE name = ?", (name,))
-    if not rows:
-        known = sorted(list_compute_targets(workspace))
-        raise ComputeTargetException(f"compute_target: no compute target named {name!r} in workspace {workspace.name!r} "
-                                     f"(known: {known}). Fix: use 'local', or create it with "
-                                     f"ComputeTarget.create(ws, {name!r}, AmlCompute.provisioning_configuration(...)).")
-    row = rows[0]
-    cls = _TYPES.get(row["type"], ComputeTarget)
-    return object.__new__(cls)._setup(workspace, name, json.loads(row["config"]))
+    resolved = resolve_target(workspace.store, name)
+    return object.__new__(_TYPES.get(resolved.type, ComputeTarget))._setup(workspace, resolved.name, resolved.config)
 
 
 def list_compute_targets(workspace: Any) -> dict[str, ComputeTarget]:
     targets: dict[str, ComputeTarget] = {LOCAL: object.__new__(LocalCompute)._setup(workspace, LOCAL, {})}
-    for row in workspace.store.index.read("SELECT * FROM compute_targets ORDER BY name"):
-        targets[row["name"]] = object.__new__(_TYPES.get(row["type"], ComputeTarget))._setup(workspace, row["name"], json.loads(row["config"]))
+    for record in ComputeTargetRecords(workspace.store.index).list():
+        targets[record.name] = object.__new__(_TYPES.get(record.type, ComputeTarget))._setup(workspace, record.name, record.config)
     return targets

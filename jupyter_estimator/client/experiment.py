@@ -53,7 +53,7 @@ class Experiment:
     def get_runs(self, type: str | None = None, tags: Any = None, properties: Any = None,
                  include_children: bool = False, status: str | None = None) -> Iterator[Any]:
         """Runs of this experiment, newest first, fetched a page at a time."""
-        from ..tracking.run import Run
+        from .run import Run
         offset = 0
         while True:
             rows = self.workspace.store.index.list_runs(experiment_name=self.name, top_level_only=not include_children,

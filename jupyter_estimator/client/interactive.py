@@ -10,7 +10,7 @@ from typing import Any
 from ..core.status import RunStatus, is_terminal
 from ..runner.git_info import git_properties
 from ..store.snapshot import SnapshotStore
-from ..tracking.run import Run, _create_owned_run
+from .run import Run, _create_owned_run
 
 _open_runs: "weakref.WeakSet[Run]" = weakref.WeakSet()
 

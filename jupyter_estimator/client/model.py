@@ -7,13 +7,11 @@ registrations get distinct versions and a failed one leaves nothing behind.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
 import shutil
 import tempfile
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -101,7 +99,7 @@ class Model:
     def run(self) -> Any:
         if not self.run_id:
             return None
-        from ..tracking.run import Run
+        from .run import Run
         return Run.get(self.workspace, self.run_id)
 
     @property
@@ -140,13 +138,8 @@ class Model:
             raise invalid("page_count", page_count, "must be an int from 1 to 255", "pass page_count=255")
         tag_filters = _list_filters(tags, "tags")
         property_filters = _list_filters(properties, "properties")
-        where, params = [], []
-        for column, value in (("name", name), ("run_id", run_id), ("framework", model_framework)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = "SELECT * FROM models" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name, version DESC"
-        models = [Model._from_row(workspace, row) for row in workspace.store.index.read(sql, params)]
+        rows = workspace.store.models.list(name=name, run_id=run_id, framework=model_framework)
+        models = [Model._from_row(workspace, row) for row in rows]
         models = [m for m in models if _matches(m.tags, tag_filters) and _matches(m.properties, property_filters)]
         if latest:
             seen: set[str] = set()
@@ -201,10 +194,7 @@ class Model:
 
     # metadata -----------------------------------------------------------------------------------
     def _save_metadata(self) -> None:
-        with self.workspace.store.index.write() as conn:
-            conn.execute("UPDATE models SET tags = ?, properties = ?, description = ? WHERE name = ? AND version = ?",
-                         (json.dumps(self.tags), json.dumps(self.properties), self.description, self.name, self.version))
-            _write_sidecar(self.workspace, conn, self.name, self.version)
+        self.workspace.store.models.update_metadata(self.name, self.version, self.tags, self.properties, self.description)
 
     def update(self, tags: dict | None = None, description: str | None = None, **_: Any) -> None:
         if tags is not None:
@@ -240,12 +230,8 @@ class Model:
         self._save_metadata()
 
     def delete(self) -> None:
-        with self.workspace.store.index.write() as conn:
-            conn.execute("DELETE FROM models WHERE name = ? AND version = ?", (self.name, self.version))
+        self.workspace.store.models.delete(self.name, self.version)
         shutil.rmtree(self._folder, ignore_errors=True)
-        sidecar = self._folder.with_suffix(".json")
-        if sidecar.exists():
-            sidecar.unlink()
 
     def serialize(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "id": self.id, "description": self.description,
@@ -298,25 +284,15 @@ def _register(workspace: Any, paths: list[Path], root: Path, model_name: str, *,
                 shutil.copyfile(checked_file(path, limit), destination)
         stored_path = root.name
         (models_dir / model_name).mkdir(exist_ok=True)
-        with workspace.store.index.write() as conn:
-            version = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?", (model_name,)).fetchone()[0]
-            conn.execute("INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (model_name, version, description, json.dumps(tags), json.dumps(properties), model_framework,
-                          model_framework_version, run_id, experiment_name, json.dumps(dataset_refs), time.time(),
-                          getpass.getuser(), stored_path))
-            os.rename(staging, models_dir / model_name / str(version))
-            _write_sidecar(workspace, conn, model_name, version)
+        version = workspace.store.models.add(
+            model_name, description=description, tags=tags, properties=properties, framework=model_framework,
+            framework_version=model_framework_version, run_id=run_id, experiment_name=experiment_name,
+            datasets=dataset_refs, path=stored_path,
+            place_files=lambda number: os.rename(staging, models_dir / model_name / str(number)))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Model(workspace, name=model_name, version=version)
-
-
-def _write_sidecar(workspace: Any, conn: Any, name: str, version: int) -> None:
-    """models/<name>/<version>.json beside the files: what the index holds, so it can be rebuilt."""
-    from ..store.files import write_json_atomic
-    row = conn.execute("SELECT * FROM models WHERE name = ? AND version = ?", (name, version)).fetchone()
-    write_json_atomic(workspace.store.models_dir / name / f"{version}.json", dict(row))
 
 
 def register_from_run(run: Any, model_name: str, model_path: str | None, **options: Any) -> Model:

@@ -34,7 +34,7 @@ class ServerLink:
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = 60.0) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}{API}/{path.lstrip('/')}", data=data, method=method)
+        request = urllib.request.Request(f"{self.url}{API}/{path.lstrip('/')}", data=data, method=method.upper())
         request.add_header("Content-Type", "application/json")
         if self.token:
             request.add_header("Authorization", f"token {self.token}")

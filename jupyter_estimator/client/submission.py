@@ -15,7 +15,7 @@ from ..core.script_run_config import ScriptRunConfig
 from ..core.spec import environment_spec
 from ..core.submit_request import DistributedRequest, SubmitRequest
 from ..service.runs import submit_run, with_snapshot
-from ..tracking.run import Run
+from .run import Run
 
 
 def build_request(experiment_name: str, config: Any, tags: dict[str, Any] | None = None, run_id: str | None = None,

@@ -103,10 +103,20 @@ class Workspace:
         self._store.write_metadata(meta)
         self._meta = meta
 
+    def build_environment(self, environment: Any) -> str:
+        """Build (or reuse) an Environment's interpreter in this workspace now; returns its path."""
+        from ..core.spec import environment_spec  # pydantic: absent from a run's environment, where Workspace also loads
+        from ..runner.environments import ensure_environment
+        spec = environment_spec(environment, source_directory=None)
+        settings = self._store.settings()
+        spec = spec.model_copy(update={"source_builds": bool(settings["environment_source_builds"]),
+                                       "pin_policy": settings["environment_pins"]})
+        return ensure_environment(self._store, spec, log=None)
+
     # maintenance --------------------------------------------------------------------------------
     def reconcile(self) -> list[str]:
         """Mark runs whose owner process is gone as Failed (with the reason); returns their ids."""
-        from ..runner.reconcile import reconcile_all
+        from ..store.reconcile import reconcile_all
         return reconcile_all(self._store)
 
     def rebuild_index(self) -> dict[str, int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -127,15 +126,7 @@ class Environment:
             raise invalid("name", self.name, "names starting with 'Microsoft' or 'AzureML' are reserved for curated environments",
                           "choose another name")
         definition = json.dumps({**self._to_spec(), "version": None}, sort_keys=True)
-        index = workspace.store.index
-        with index.write() as conn:
-            latest = conn.execute("SELECT version, definition FROM environments WHERE name = ? ORDER BY version DESC LIMIT 1",
-                                  (self.name,)).fetchone()
-            if latest is not None and latest["definition"] == definition:
-                version = latest["version"]  # unchanged definition: AML returns the existing version
-            else:
-                version = (latest["version"] if latest else 0) + 1
-                conn.execute("INSERT INTO environments VALUES (?,?,?,?)", (self.name, version, definition, time.time()))
+        version = workspace.store.environments.register(self.name, definition)
         registered = Environment._from_spec(json.loads(definition))
         registered.version = str(version)
         return registered
@@ -148,37 +139,29 @@ class Environment:
             raise invalid("label", label, "environment labels are not supported", "pass version= or nothing for the latest")
         if version is not None and not str(version).isdigit():
             raise invalid("version", version, "must be a version number such as '2'", "pass a registered version")
-        params: tuple = (name,) if version is None else (name, int(version))
-        sql = "SELECT * FROM environments WHERE name = ?" + (" AND version = ?" if version is not None else "") + " ORDER BY version DESC LIMIT 1"
-        rows = workspace.store.index.read(sql, params)
-        if not rows:
-            known = sorted({r["name"] for r in workspace.store.index.read("SELECT name FROM environments")})
+        record = workspace.store.environments.get(name, None if version is None else int(version))
+        if record is None:
+            known = workspace.store.environments.names()
             raise UserErrorException(f"name: no registered environment {name!r}"
                                      + (f" version {version}" if version is not None else "")
                                      + f". Fix: register it with env.register(ws); registered: {known}", field="name")
-        env = Environment._from_spec(json.loads(rows[0]["definition"]))
-        env.version = str(rows[0]["version"])
+        env = Environment._from_spec(json.loads(record.definition))
+        env.version = str(record.version)
         return env
 
     @staticmethod
     def list(workspace: Any) -> dict[str, "Environment"]:
-        rows = workspace.store.index.read(
-            "SELECT e.* FROM environments e JOIN (SELECT name, MAX(version) AS v FROM environments GROUP BY name) l"
-            " ON e.name = l.name AND e.version = l.v ORDER BY e.name")
         result = {}
-        for row in rows:
-            env = Environment._from_spec(json.loads(row["definition"]))
-            env.version = str(row["version"])
-            result[row["name"]] = env
+        for record in workspace.store.environments.latest_versions():
+            env = Environment._from_spec(json.loads(record.definition))
+            env.version = str(record.version)
+            result[record.name] = env
         return result
 
     # local build --------------------------------------------------------------------------------
     def build_local(self, workspace: Any, platform: Any = None, **kwargs: Any) -> str:
         """Build (or reuse) this environment now, so the first run with it starts warm; returns its interpreter."""
-        from ..runner.environments import ensure_environment
-        from .spec import environment_spec
-        spec = environment_spec(self, source_directory=None)
-        return ensure_environment(workspace.store, spec, log=None)
+        return workspace.build_environment(self)  # the workspace knows the runner; this config object does not
 
     # files --------------------------------------------------------------------------------------
     def save_to_directory(self, path: str, overwrite: bool = False) -> None:

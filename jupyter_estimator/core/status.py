@@ -45,3 +45,5 @@ def can_transition(current: str, new: str) -> bool:
     if new == RunStatus.CANCEL_REQUESTED:
         return True
     return _ORDER.index(new) > _ORDER.index(current)
+
+SCRIPT_RUN_TYPE = "azureml.scriptrun"  # run_type of a submitted script run (AML's name)

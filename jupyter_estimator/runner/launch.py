@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from ..store.run_folder import RunFolder
-from .liveness import process_start_ticks
+from ..store.liveness import process_start_ticks
 
 
 def start_supervisor(home: Path, folder: RunFolder) -> int:

@@ -31,7 +31,7 @@ from ..tracking import context
 from . import slots
 from .environments import ensure_environment
 from .disk_full import RESERVE_NAME, DiskReserve, TailKeepingLog
-from .liveness import identity, process_start_ticks
+from ..store.liveness import identity, process_start_ticks
 
 POLL_SECONDS = 0.05
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")

@@ -211,11 +211,7 @@ class ExperimentsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        rows = await self.blocking(self.store.index.read,
-            "SELECT e.name, e.created_time, e.archived_time, e.tags, COUNT(r.run_id) AS run_count, MAX(r.created_time) AS last_run"
-            " FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.parent_run_id IS NULL"
-            " GROUP BY e.id ORDER BY e.name")
-        self.write_json({"experiments": [{**dict(r), "tags": json.loads(r["tags"])} for r in rows]})
+        self.write_json({"experiments": await self.blocking(self.store.index.experiments_with_counts)})
 
 
 class RunsHandler(EstimatorHandler):

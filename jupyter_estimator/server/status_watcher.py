@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..core.status import is_terminal
-from ..runner.reconcile import reconcile_all
+from ..store.reconcile import reconcile_all
 from ..store.workspace_store import WorkspaceStore
 
 SCHEMA_ID = "https://events.jupyter.org/jupyter_estimator/run_status/v1"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..client.compute import get_compute_target
+from ..runner.targets import resolve_target
 from ..core.errors import CapabilityNotAvailable, NoSpaceLeft, invalid
 from ..core.spec import RunSpec
 from ..core.status import RunStatus
@@ -26,7 +26,7 @@ from ..runner.git_info import git_properties
 from ..runner.launch import start_supervisor
 from ..store.files import write_json_atomic
 from ..store.snapshot import SnapshotStore
-from ..tracking.run import SCRIPT_RUN_TYPE
+from ..core.status import SCRIPT_RUN_TYPE
 
 
 def preflight(workspace: Any, request: SubmitRequest) -> tuple[Any, Path | None, str | None]:
@@ -36,7 +36,7 @@ def preflight(workspace: Any, request: SubmitRequest) -> tuple[Any, Path | None,
     target, the source folder (None when the snapshot is given or inline) and the entry script.
     """
     store = workspace.store
-    target = get_compute_target(workspace, request.compute_target)
+    target = resolve_target(store, request.compute_target)
     _require_available(request, target)
     if request.snapshot_id is not None:
         if request.inline_files:
@@ -196,25 +196,28 @@ def _check_entry(source_directory: Path | None, request: SubmitRequest) -> str |
 
 
 def _require_available(request: SubmitRequest, target: Any) -> None:
-    """Fail at once, naming what is missing, for what this version cannot run yet."""
+    """Fail at once, naming what is missing, when the target's kind does not support what the request asks."""
+    unavailable = target.kind.availability()
+    if unavailable:
+        raise CapabilityNotAvailable(f"compute_target: {target.name!r} cannot run here now: {unavailable}. "
+                                     "Fix: use compute_target='local'.", field="compute_target")
+    features = target.kind.supported_features()
     distributed = request.distributed
     missing = None
-    if distributed.node_count > 1 or distributed.communicator not in ("None", "") or distributed.process_count_per_node > 1:
+    if (distributed.node_count > features["max_nodes"] or distributed.communicator not in ("None", "")
+            and not features["mpi"] or distributed.process_count_per_node > features["max_processes_per_node"]):
         missing = ("distributed_training", "distributed launch (mpirun / torchrun / TF_CONFIG) is not available in this version",
                    "drop node_count/distributed_training to run one process")
-    elif request.use_docker:
+    elif request.use_docker and not features["docker"]:
         missing = ("use_docker", "the Docker target is not available in this version",
                    "set use_docker=False and drop custom_docker_image to run locally")
-    elif request.use_gpu:
+    elif request.use_gpu and not features["gpu"]:
         missing = ("use_gpu", "GPU runs are not available in this version", "set use_gpu=False")
-    elif request.uses_datasets:
+    elif request.uses_datasets and not features["datasets"]:
         missing = ("inputs", "datasets are not available in this version", "read data from a path the script can see")
     if missing:
         field, problem, fix = missing
         raise CapabilityNotAvailable(f"{field}: {problem}. Fix: {fix}.", field=field)
-    if target.backend != "local":
-        raise CapabilityNotAvailable(f"compute_target: the {target.type} backend is not available in this version. "
-                                     "Fix: use compute_target='local'.", field="compute_target")
 
 
 def _run_definition(spec: RunSpec, request: SubmitRequest) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.errors import EstimatorError, RunNotFoundException, invalid
 from ..core.status import ALL_STATUSES, is_terminal
-from ..runner.reconcile import reconcile_run
+from ..store.reconcile import reconcile_run
 from ..core.series import is_finite_number, thin
 from ..store.metrics_index import MetricsIndex
 from ..store.files import resolve_inside, safe_relative
@@ -47,7 +47,7 @@ def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False, tag
             "exit_code": record.get("exit_code"), "signal": record.get("signal"), "details": record.get("details"),
             "history": record.get("history", []), "log_files": log_files(folder.path),
             "metrics_summary": {r["name"]: {"last": metrics_file_value(r["value"]), "step": r["step"], "count": r["count"]}
-                                for r in store.index.read("SELECT * FROM run_metrics_latest WHERE run_id = ?", (run_id,))},
+                                for r in store.index.metrics_latest(run_id)},
         })
     return summary
 
@@ -250,12 +250,9 @@ def file_path(store: WorkspaceStore, run_id: str, path: str) -> Path:
 
 def cancel_run(store: WorkspaceStore, run_id: str) -> dict[str, Any]:
     require_row(store, run_id)
-    from ..client.workspace import Workspace
-    from ..tracking.run import Run
-    workspace = Workspace(path=store.root)
-    run = Run.get(workspace, run_id)
-    if not run.cancel():
-        raise Conflict(f"run_id: run {run_id} is already {run.get_status()}; there is nothing to cancel.", field="run_id")
+    if store.request_cancel(run_id) is None:
+        status = store.run_folder(run_id).read_status().get("status")
+        raise Conflict(f"run_id: run {run_id} is already {status}; there is nothing to cancel.", field="run_id")
     return run_summary(store, store.index.run_row(run_id))
 
 
@@ -267,7 +264,7 @@ def delete_run(store: WorkspaceStore, run_id: str) -> None:
         status = reconcile_run(store, run_id).get("status", "")
     if not is_terminal(status):
         raise Conflict(f"run_id: run {run_id} is {status}. Fix: cancel it and wait for it to end before deleting.", field="run_id")
-    if store.index.read("SELECT 1 FROM runs WHERE parent_run_id = ? LIMIT 1", (run_id,)):
+    if store.index.has_children(run_id):
         raise Conflict(f"run_id: run {run_id} has child runs. Fix: delete them first.", field="run_id")
     store.index.delete_run(run_id)
     shutil.rmtree(folder.path, ignore_errors=True)

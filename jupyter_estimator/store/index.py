@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..core.errors import invalid
+from ..core.status import ALL_STATUSES, TERMINAL_STATUSES
 from .db import connect, write_transaction
 
 class _Shared:
@@ -139,7 +140,8 @@ class Index:
         return rows[0] if rows else None
 
     def set_experiment_field(self, name: str, field: str, value: Any) -> None:
-        assert field in {"tags", "archived_time"}
+        if field not in {"tags", "archived_time"}:  # a column name goes into the SQL text: only these two
+            raise ValueError(f"set_experiment_field: {field!r} is not an experiment field")
         with self.write() as conn:
             conn.execute(f"UPDATE experiments SET {field} = ? WHERE name = ?", (value, name))
 
@@ -177,7 +179,8 @@ class Index:
     def update_run(self, run_id: str, **fields: Any) -> None:
         allowed = {"status", "start_time", "end_time", "display_name", "description", "target"}
         unknown = set(fields) - allowed
-        assert not unknown, unknown
+        if unknown:  # column names go into the SQL text: only the allowed ones, checked even under python -O
+            raise ValueError(f"update_run: {sorted(unknown)} are not run fields")
         if not fields:
             return
         assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -190,13 +193,13 @@ class Index:
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
 
     def non_terminal_runs(self) -> list[sqlite3.Row]:
-        return self.read("SELECT run_id, status FROM runs WHERE status NOT IN ('Completed', 'Failed', 'Canceled')")
+        final = ",".join("?" * len(TERMINAL_STATUSES))
+        return self.read(f"SELECT run_id, status FROM runs WHERE status NOT IN ({final})", sorted(TERMINAL_STATUSES))
 
     def runs_changed_since(self, since: float) -> list[sqlite3.Row]:
         """Runs that are live, or were created or ended after `since`: what a status watcher must look at."""
         # Three indexed lookups joined by UNION: one OR over them would scan every run each tick.
-        live = ",".join(f"'{s}'" for s in ("NotStarted", "Queued", "Preparing", "Starting", "Running", "Finalizing",
-                                           "CancelRequested"))
+        live = ",".join(f"'{s}'" for s in sorted(ALL_STATUSES - TERMINAL_STATUSES))  # constants, not caller input
         return self.read(
             "SELECT r.run_id, r.status, r.parent_run_id, e.name AS experiment_name FROM runs r"
             " JOIN experiments e ON e.id = r.experiment_id WHERE r.run_id IN ("
@@ -279,7 +282,8 @@ class Index:
 
     # tags and properties ------------------------------------------------------------------------
     def key_values(self, table: str, run_id: str) -> dict[str, Any]:
-        assert table in {"run_tags", "run_properties"}
+        if table not in {"run_tags", "run_properties"}:  # a table name goes into the SQL text
+            raise ValueError(f"key_values: {table!r} is not a key-value table")
         return {row["key"]: row["value"] for row in self.read(f"SELECT key, value FROM {table} WHERE run_id = ? ORDER BY key", (run_id,))}
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
@@ -301,6 +305,22 @@ class Index:
                                   "use a new key, or tags for values that change")
             conn.executemany("INSERT OR IGNORE INTO run_properties VALUES (?,?,?)",
                              [(run_id, k, v) for k, v in properties.items()])
+
+    def has_children(self, run_id: str) -> bool:
+        return bool(self.read("SELECT 1 FROM runs WHERE parent_run_id = ? LIMIT 1", (run_id,)))
+
+    def experiments_with_counts(self) -> list[dict[str, Any]]:
+        """Each experiment with its number of top-level runs and when the last one was created."""
+        rows = self.read(
+            "SELECT e.name, e.created_time, e.archived_time, e.tags, COUNT(r.run_id) AS run_count, MAX(r.created_time) AS last_run"
+            " FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.parent_run_id IS NULL"
+            " GROUP BY e.id ORDER BY e.name")
+        return [{**dict(r), "tags": json.loads(r["tags"])} for r in rows]
+
+    def metrics_latest(self, run_id: str) -> list[dict[str, Any]]:
+        """The index's summary of a run's metrics: name, last value (JSON text), step, count."""
+        return [dict(r) for r in self.read("SELECT name, value, step, count FROM run_metrics_latest WHERE run_id = ?",
+                                           (run_id,))]
 
     # metrics summary ----------------------------------------------------------------------------
     def replace_metric_summary(self, run_id: str, summary: Mapping[str, tuple[Any, Any, int]]) -> None:

@@ -102,10 +102,13 @@ class MetricsTail:
         self.path, self.offset, self.seq = path, 0, 0
 
     def read_new(self, max_bytes: int = 8 * 1024 * 1024) -> list[tuple[int, list]]:
+        """The whole records after the offset, about `max_bytes` of them (a longer record is read whole)."""
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self.offset)
                 data = handle.read(max_bytes)
+                if len(data) == max_bytes and b"\n" not in data:  # one record bigger than a read (a long log_list)
+                    data += handle.readline()
         except FileNotFoundError:
             return []
         cut = data.rfind(b"\n") + 1

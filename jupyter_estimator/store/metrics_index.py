@@ -89,7 +89,11 @@ class MetricsIndex:
         wanted = None if name is None else (self.names.index(name) if name in self.names else -1)
         needle = None if name is None else json.dumps(name).encode()
         first = max(0, bisect.bisect_right([b[0] for b in self.blocks], after + 1) - 1)
-        with open(self.path, "rb") as handle:
+        try:
+            handle = open(self.path, "rb")
+        except FileNotFoundError:  # nothing logged yet
+            return
+        with handle:
             for position in range(first, len(self.blocks)):
                 first_seq, offset, present = self.blocks[position]
                 last_seq = first_seq + BLOCK_LINES - 1

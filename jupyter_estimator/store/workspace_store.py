@@ -18,7 +18,10 @@ from typing import Any
 
 from ..core.errors import RunNotFoundException, invalid
 from .files import read_json, write_json_atomic
+from .compute_targets import ComputeTargetRecords
+from .environment_records import EnvironmentRecords
 from .index import Index
+from .model_records import ModelRecords
 from .run_folder import RunFolder
 from .snapshot import WORKSPACE_MARKER
 
@@ -64,6 +67,18 @@ class WorkspaceStore:
         if any(self.runs_dir.glob("*/run.json")) or any(self.models_dir.glob("*/*.json")):
             from .rebuild import rebuild_index
             rebuild_index(self)
+
+    @property
+    def environments(self) -> EnvironmentRecords:
+        return EnvironmentRecords(self.index)
+
+    @property
+    def compute_targets(self) -> ComputeTargetRecords:
+        return ComputeTargetRecords(self.index)
+
+    @property
+    def models(self) -> ModelRecords:
+        return ModelRecords(self.index, self.models_dir)
 
     @property
     def runs_dir(self) -> Path:
@@ -112,6 +127,15 @@ class WorkspaceStore:
             self.index.update_run(run_id, status=record["status"], start_time=record.get("start_time"),
                                   end_time=record.get("end_time"))
         return record
+
+    def request_cancel(self, run_id: str) -> dict[str, Any] | None:
+        """Ask a live run to stop: its supervisor kills the process group and records Canceled; a run with
+        no supervisor (interactive) is Canceled at once. None when the run is already final."""
+        from ..core.status import RunStatus, is_terminal
+        record = self.run_folder(run_id).read_status()
+        if is_terminal(record.get("status", "")):
+            return None
+        return self.transition(run_id, RunStatus.CANCEL_REQUESTED if "supervisor" in record else RunStatus.CANCELED)
 
     def sync_statuses(self, rows: Any) -> list[Any]:
         """Rows with any non-final status checked against status.json (the truth), the index fixed where it lags.

@@ -40,7 +40,7 @@ class InspectMixin:
     def _status_record(self) -> dict[str, Any]:
         record = self._folder.read_status()
         if not is_terminal(record.get("status", RunStatus.NOT_STARTED)) and not getattr(self, "_is_owner", False):
-            from ..runner.reconcile import reconcile_run  # a dead owner turns into Failed here
+            from ..store.reconcile import reconcile_run  # a dead owner turns into Failed here
             record = reconcile_run(self._store, self.id)
         return record
 
@@ -286,5 +286,5 @@ class InspectMixin:
 
 
 def type_of_run(run: Any) -> Any:
-    from .run import Run
-    return Run
+    """The class child runs are read back as: the run's own, unless it names another (a sweep's parent does)."""
+    return getattr(run, "_child_class", None) or type(run)

@@ -86,7 +86,7 @@ class CodeInserter(anywidget.AnyWidget):
 class EstimatorForm(w.VBox):
     def __init__(self, workspace: Any = None, experiment: str | None = None, source_directory: str = ".") -> None:
         from ..client.workspace import Workspace
-        from ..magics import notebook_experiment_name
+        from ..client.notebook import notebook_experiment_name
         self.workspace = workspace or Workspace()
         self.run = None
         self.monitor = None

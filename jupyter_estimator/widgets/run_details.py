@@ -3,8 +3,11 @@ so it works in JupyterLab, Notebook 7 and VS Code with no extra extension).
 
 A daemon thread in the kernel follows the run incrementally — status file, log by byte offset, metric
 records by offset, children and files — and pushes only what changed. It stops once the run and its
-children are final. Without a widget manager, the static HTML snapshot in the mimebundle still shows
-the status, the last log lines and the metrics.
+children are final and everything they wrote has been read: a big metrics file is read in slices (so the
+notebook stays responsive) until its end, and the log is shown from its tail (see log_view.py: a fresh
+widget on a huge log shows its last lines, a line is capped with "… N bytes more"). Without a widget
+manager, the static HTML snapshot in the mimebundle still shows the status, the last log lines and the
+metrics, and stays small (SNAPSHOT_* below) however big the run.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ import traitlets
 
 from ..core.status import is_terminal
 from ..store.metrics_file import MetricsTail
-from ..tracking.log_tail import LogTail
+from .log_view import KEPT_LINES as LOG_LINES_KEPT  # noqa: F401  (LOG_LINES_KEPT re-exported)
+from .log_view import LogView, shorten
 from .series import MetricSeries
 
 STATIC = Path(__file__).parent / "static"
-LOG_LINES_KEPT = 400
 MAX_INLINE_IMAGE = 2 * 1024 * 1024
+METRICS_BYTES_PER_REFRESH = 16 * 1024 * 1024  # a bigger backlog is read over several refreshes, without waiting
+SNAPSHOT_LOG_LINES = 20
+SNAPSHOT_LINE_CHARS = 400
+SNAPSHOT_CELL_CHARS = 200
+SNAPSHOT_METRICS_CHARS = 100_000
 
 
 class RunDetailsWidget(anywidget.AnyWidget):
@@ -61,8 +69,8 @@ class RunDetailsWidget(anywidget.AnyWidget):
         self.interval = interval
         self.run_id, self.experiment = run.id, run.experiment.name
         self._folder = run._folder
-        self._log = LogTail(self._folder.path / self.log_file)
-        self._lines: list[str] = []
+        self._log = LogView(self._folder.path / self.log_file)
+        self._behind = False  # the last refresh stopped before the end of the metrics file
         self._metrics_tail = MetricsTail(self._folder.metrics_dir / "metrics.jsonl")
         self._series: dict[str, MetricSeries] = {}
         self._files_checked = 0.0
@@ -80,7 +88,7 @@ class RunDetailsWidget(anywidget.AnyWidget):
 
     # following ----------------------------------------------------------------------------------
     def _follow(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.wait(0 if self._behind else self.interval):
             try:
                 if not self.refresh():
                     break
@@ -92,7 +100,7 @@ class RunDetailsWidget(anywidget.AnyWidget):
         self._stop.set()
 
     def refresh(self) -> bool:
-        """One incremental update; returns False once the run and its children are final (nothing left to follow)."""
+        """One incremental update; returns False once the run and its children are final and all they wrote is read."""
         with self._lock:
             record = self._folder.read_status()
             status = record.get("status", "NotStarted")
@@ -116,34 +124,43 @@ class RunDetailsWidget(anywidget.AnyWidget):
                 if final or now - self._files_checked > 5:
                     self._files_checked = now
                     self._refresh_files()
-            done = final and children_final
+            done = final and children_final and not self._behind
             if done:
                 self.refreshing = False
             return not done
 
     def _refresh_log(self, final: bool) -> None:
-        text = self._log.read_new(final=final)
-        if not text:
+        if not self._log.read(final=final):
             return
-        new_lines = text.splitlines()
-        self._lines.extend(new_lines)
-        del self._lines[:-LOG_LINES_KEPT]
-        self.log_line_count += len(new_lines)
-        self.log_tail = "\n".join(self._lines)
+        self.log_line_count = self._log.line_count
+        self.log_tail = self._log.text()
 
     def _switch_log(self, change: dict) -> None:
         with self._lock:
-            self._log = LogTail(self._folder.path / change["new"])
-            self._lines = []
+            self._log = LogView(self._folder.path / change["new"])
             self.log_line_count = 0
             self.log_tail = ""
             self._refresh_log(is_terminal(self.status))
 
     def _refresh_metrics(self) -> None:
+        """Read on to the end of the metrics file, or METRICS_BYTES_PER_REFRESH of it (then `_behind` is set)."""
         changed = set()
-        for _seq, (_when, kind, name, value, step) in self._metrics_tail.read_new():
-            self._series.setdefault(name, MetricSeries()).add(kind, value, step)
-            changed.add(name)
+        tail, read = self._metrics_tail, 0
+        self._behind = False
+        while True:
+            before = tail.offset
+            for _seq, (_when, kind, name, value, step) in tail.read_new():
+                try:
+                    self._series.setdefault(name, MetricSeries()).add(kind, value, step)
+                except (TypeError, AttributeError, ValueError):  # a record whose value does not fit its kind
+                    continue
+                changed.add(name)
+            if tail.offset == before:
+                break
+            read += tail.offset - before
+            if read >= METRICS_BYTES_PER_REFRESH:
+                self._behind = True
+                break
         if not changed:
             return
         metrics = dict(self.metrics)
@@ -198,13 +215,27 @@ class RunDetailsWidget(anywidget.AnyWidget):
         return bundle
 
     def snapshot_html(self) -> str:
-        """What a frontend without a widget manager shows: status, metrics' last values, the last log lines."""
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v.get('last', '')))}</td></tr>"
-                       for k, v in sorted(self.metrics.items()))
-        tail = html.escape("\n".join(self.log_tail.splitlines()[-20:]))
+        """What a frontend without a widget manager shows: status, metrics' last values, the last log lines.
+        It is saved in the notebook, so it stays small: cells, rows and lines are cut (saying how much is left out)."""
+        rows, size, metrics = [], 0, sorted(self.metrics.items())
+        for number, (name, series) in enumerate(metrics):
+            if size > SNAPSHOT_METRICS_CHARS:
+                rows.append(f"<tr><td colspan='2'>… {len(metrics) - number} more metrics</td></tr>")
+                break
+            last = series.get("last", "") if isinstance(series, dict) else ""
+            row = f"<tr><td>{html.escape(_cell(name))}</td><td>{html.escape(_cell(last))}</td></tr>"
+            rows.append(row)
+            size += len(row)
+        lines = [shorten(line, SNAPSHOT_LINE_CHARS) for line in self.log_tail.splitlines()[-SNAPSHOT_LOG_LINES:]]
+        tail = html.escape("\n".join(lines), quote=False)
         return (f"<div class='jestimator-snapshot'><b>Run {html.escape(self.run_id)}</b> "
                 f"({html.escape(self.experiment)}): <b>{html.escape(self.status)}</b>"
-                f"<table>{rows}</table><pre>{tail}</pre></div>")
+                f"<table>{''.join(rows)}</table><pre>{tail}</pre></div>")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= SNAPSHOT_CELL_CHARS else f"{text[:SNAPSHOT_CELL_CHARS]}… {len(text) - SNAPSHOT_CELL_CHARS} characters more"
 
 
 class RunDetails:
@@ -222,5 +253,7 @@ class RunDetails:
     def get_widget_data(self, widget_settings: Any = None) -> dict[str, Any]:
         widget = self.widget or RunDetailsWidget(self.run, start=False)
         widget.refresh()
+        while widget._behind:  # a big metrics file: read it to the end
+            widget.refresh()
         return {"status": widget.status, "metrics": widget.metrics, "children": widget.children,
                 "files": widget.files, "log": widget.log_tail}

@@ -1,14 +1,30 @@
 """Metric series kept in the kernel and thinned for drawing: a chart never receives more than MAX_POINTS
 per metric, however many the run logs, so refreshing stays cheap.
 
-Values that are not finite numbers (NaN, ±inf) are sent as null, which the chart draws as a gap: JSON has no
-NaN, and a widget message carrying one would otherwise arrive as a string or not at all."""
+Values that are not finite numbers (NaN, ±inf) are sent as null in a series, which the chart draws as a gap, and
+as the strings "NaN", "Infinity", "-Infinity" (what JavaScript prints, and what the server's API sends) in last
+values, tables and documents, however deep: JSON has no NaN, and a widget message carrying one would otherwise
+arrive as a string or not at all."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ..core.series import MAX_POINTS, is_finite_number, json_safe, thin  # noqa: F401  (re-exported)
+from ..core.series import MAX_POINTS, is_finite_number, thin  # noqa: F401  (re-exported)
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN and ±inf inside it as "NaN", "Infinity", "-Infinity"; tuples as lists."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 class MetricSeries:

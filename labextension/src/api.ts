@@ -2,52 +2,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-export interface IRun {
-  id: string;
-  experiment: string;
-  number: number;
-  type: string | null;
-  status: string;
-  target: string | null;
-  display_name: string | null;
-  parent_run_id: string | null;
-  created_time: number;
-  start_time: number | null;
-  end_time: number | null;
-  tags: Record<string, string | null>;
-  metrics?: Record<string, unknown>;
-  properties?: Record<string, string | null>;
-  run_definition?: Record<string, any>;
-  error?: { message?: string; code?: string } | null;
-  log_files?: { path: string; size: number }[];
-  exit_code?: number | null;
-}
-
-export interface IRunPage {
-  runs: IRun[];
-  offset: number;
-  limit: number;
-  has_more: boolean;
-  total?: number;
-}
-
-export interface ILogChunk {
-  data: string;
-  offset: number;
-  next_offset: number;
-  size: number;
-  eof: boolean;
-  status: string | null;
-}
-
-export interface IMetricRecord {
-  seq: number;
-  time: number;
-  kind: string;
-  name: string;
-  value: any;
-  step: number | null;
-}
+export * from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -68,10 +23,11 @@ export function baseUrl(): string {
   return settings.baseUrl;
 }
 
+/** A JSON request; a 4xx/5xx answer throws ApiError with the server's message. `init.signal` aborts it. */
 export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await ServerConnection.makeRequest(apiUrl(path), init, settings);
   const text = await response.text();
-  let body: any = null;
+  let body: { message?: string } | null = null;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
@@ -96,19 +52,11 @@ export function query(params: Record<string, string | number | boolean | undefin
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-export const FINAL = new Set(['Completed', 'Failed', 'Canceled']);
-
-export function duration(start: number | null, end: number | null): string {
-  if (!start) {
-    return '–';
-  }
-  const seconds = Math.max(0, (end ?? Date.now() / 1000) - start);
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.floor(seconds % 60);
-  return (h ? `${h}h ` : '') + (h || m ? `${m}m ` : '') + `${s}s`;
+export function runPath(id: string, rest = ''): string {
+  return `runs/${encodeURIComponent(id)}${rest}`;
 }
 
+/** An element with attributes and children. Children that are strings become text nodes (never HTML). */
 export function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},

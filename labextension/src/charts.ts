@@ -1,63 +1,151 @@
-// Plain SVG line charts; several runs overlay on one chart when comparing.
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-const SVG = 'http://www.w3.org/2000/svg';
+// Metric charts drawn with uPlot (bundled from npm): a step axis, gridlines, rounded tick labels, a tooltip
+// with the step and each run's value, gaps where values are not finite. A metric with no two points to join is
+// shown as a number. Several runs overlay on one chart, each in its run's colour.
+import uPlot from 'uplot';
 
-export interface ISeries {
+import { element } from './api';
+import { align, countFinite, ISeriesData, isSingleValue, sortedByStep, thin } from './chartdata';
+import { formatNumber, formatValue, tickLabel } from './format';
+
+/** What a chart draws for one run. */
+export interface IRunSeries {
+  runId: string;
   label: string;
-  x: number[];
-  y: number[];
+  color: string;
+  data: ISeriesData;
+  /** The last value logged (shown as a number when there is nothing to chart). */
+  last: unknown;
 }
 
-export function lineChart(name: string, series: ISeries[], width = 360, height = 180): SVGSVGElement {
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('class', 'jest-lab-chart');
-  svg.dataset.metric = name;
-  const xs = series.flatMap(s => s.x);
-  const ys = series.flatMap(s => s.y);
-  if (!ys.length) {
-    return svg;
+const WIDTH = 380;
+const HEIGHT = 200;
+const BUCKETS = 1500; // a long series is thinned to about 2 × BUCKETS points (min and max of each bucket)
+
+function themeColor(name: string, fallback: string): string {
+  const value = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+export function swatch(color: string): HTMLElement {
+  return element('span', { class: 'jest-lab-swatch', style: `background-color: ${color}` });
+}
+
+/** The runs and their colours, once for all the charts of a view. */
+export function legend(runs: { runId: string; label: string; color: string }[]): HTMLElement {
+  return element(
+    'div',
+    { class: 'jest-lab-legend' },
+    ...runs.map(run => element('span', { class: 'jest-lab-legend-item', 'data-run-id': run.runId, title: run.runId }, swatch(run.color), run.label))
+  );
+}
+
+export class MetricChart {
+  readonly node: HTMLElement;
+  private readonly body = element('div', { class: 'jest-lab-metric-body' });
+  private readonly tooltip = element('div', { class: 'jest-lab-tooltip' });
+  private plot: uPlot | null = null;
+  private plotKey = '';
+  private series: IRunSeries[] = [];
+
+  constructor(readonly name: string) {
+    this.node = element('div', { class: 'jest-lab-metric', 'data-metric': name }, element('div', { class: 'jest-lab-metric-name' }, name), this.body);
   }
-  const pad = 36;
-  const minX = Math.min(...xs);
-  const maxX = Math.max(...xs);
-  const minY = Math.min(...ys);
-  const maxY = Math.max(...ys);
-  const sx = (x: number) => pad + ((x - minX) / (maxX - minX || 1)) * (width - pad - 8);
-  const sy = (y: number) => height - pad + 8 - ((y - minY) / (maxY - minY || 1)) * (height - pad - 8);
-  series.forEach((s, index) => {
-    const line = document.createElementNS(SVG, 'polyline');
-    line.setAttribute('points', s.x.map((x, i) => `${sx(x).toFixed(1)},${sy(s.y[i]).toFixed(1)}`).join(' '));
-    line.setAttribute('fill', 'none');
-    line.setAttribute('stroke', COLORS[index % COLORS.length]);
-    line.setAttribute('stroke-width', '1.5');
-    line.dataset.run = s.label;
-    svg.append(line);
-  });
-  const label = (text: string, x: number, y: number, anchor = 'start') => {
-    const t = document.createElementNS(SVG, 'text');
-    t.setAttribute('x', String(x));
-    t.setAttribute('y', String(y));
-    t.setAttribute('text-anchor', anchor);
-    t.setAttribute('class', 'jest-lab-axis');
-    t.textContent = text;
-    svg.append(t);
-  };
-  label(String(Number(maxY.toPrecision(4))), 2, 12);
-  label(String(Number(minY.toPrecision(4))), 2, height - pad + 8);
-  label(String(minX), pad, height - 4);
-  label(String(maxX), width - 4, height - 4, 'end');
-  return svg;
+
+  update(runs: IRunSeries[]): void {
+    const shown = runs.filter(run => run.data.x.length > 0 || run.last !== undefined);
+    const charted = shown.filter(run => run.data.x.length > 0);
+    if (!charted.length || isSingleValue(charted.map(run => run.data)) || charted.every(run => countFinite(run.data.y) === 0)) {
+      this.showValues(shown);
+      return;
+    }
+    this.showChart(charted);
+  }
+
+  dispose(): void {
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private showValues(runs: IRunSeries[]): void {
+    this.dispose();
+    this.plotKey = '';
+    const many = runs.length > 1;
+    this.body.replaceChildren(
+      ...runs.map(run => {
+        const value = element('span', { class: 'jest-lab-metric-value' }, shorten(formatValue(run.last)));
+        return many ? element('div', { class: 'jest-lab-metric-value-row', 'data-run-id': run.runId }, swatch(run.color), value) : value;
+      })
+    );
+  }
+
+  private showChart(runs: IRunSeries[]): void {
+    const prepared = runs.map(run => thin(sortedByStep(run.data), BUCKETS));
+    const data = align(prepared) as uPlot.AlignedData;
+    const key = runs.map(run => `${run.runId} ${run.color}`).join('\n');
+    this.series = runs;
+    if (this.plot && key === this.plotKey) {
+      this.plot.setData(data);
+      return;
+    }
+    this.dispose();
+    this.plotKey = key;
+    const chart = element('div', { class: 'jest-lab-chart' });
+    this.body.replaceChildren(chart);
+    this.plot = new uPlot(this.options(runs), data, chart);
+    this.plot.over.append(this.tooltip);
+  }
+
+  private options(runs: IRunSeries[]): uPlot.Options {
+    const text = themeColor('--jp-ui-font-color2', '#616161');
+    const grid = { stroke: 'rgba(128, 128, 128, 0.25)', width: 1 };
+    const ticks = { stroke: 'rgba(128, 128, 128, 0.5)', width: 1, size: 4 };
+    const labels = (_u: uPlot, splits: number[], _axis: number, _space: number, increment: number) =>
+      splits.map(value => tickLabel(value, increment));
+    return {
+      width: WIDTH,
+      height: HEIGHT,
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      scales: { x: { time: false } },
+      axes: [
+        { label: 'step', labelSize: 16, size: 28, stroke: text, grid, ticks, values: labels, font: '10px sans-serif', labelFont: '10px sans-serif' },
+        { size: 52, stroke: text, grid, ticks, values: labels, font: '10px sans-serif' }
+      ],
+      series: [{ label: 'step' }, ...runs.map(run => ({ label: run.label, stroke: run.color, width: 2, spanGaps: false }))],
+      hooks: { setCursor: [(u: uPlot) => this.moveTooltip(u)] }
+    };
+  }
+
+  private moveTooltip(u: uPlot): void {
+    const index = u.cursor.idx;
+    const left = u.cursor.left ?? -1;
+    const top = u.cursor.top ?? -1;
+    if (index === null || index === undefined || left < 0) {
+      this.tooltip.style.display = 'none';
+      return;
+    }
+    const many = this.series.length > 1;
+    const rows = this.series.map((run, i) => {
+      const value = (u.data[i + 1] as (number | null | undefined)[])[index];
+      const text = value === undefined ? '–' : value === null ? 'gap' : formatNumber(value);
+      return element(
+        'div',
+        { class: 'jest-lab-tooltip-row', 'data-run-id': run.runId },
+        swatch(run.color),
+        ...(many ? [element('span', { class: 'jest-lab-tooltip-label' }, run.label)] : []),
+        element('span', { class: 'jest-lab-tooltip-value' }, text)
+      );
+    });
+    this.tooltip.replaceChildren(element('div', { class: 'jest-lab-tooltip-step' }, `step ${formatNumber(u.data[0][index], 8)}`), ...rows);
+    this.tooltip.style.display = 'block';
+    const width = this.tooltip.offsetWidth;
+    const height = this.tooltip.offsetHeight;
+    const x = left + 12 + width > u.over.clientWidth ? Math.max(0, left - 12 - width) : left + 12;
+    const y = top + 12 + height > u.over.clientHeight ? Math.max(0, top - 12 - height) : top + 12;
+    this.tooltip.style.transform = `translate(${x}px, ${y}px)`;
+  }
 }
 
-export function legend(labels: string[]): HTMLElement {
-  const box = document.createElement('div');
-  box.className = 'jest-lab-legend';
-  labels.forEach((text, index) => {
-    const item = document.createElement('span');
-    item.style.color = COLORS[index % COLORS.length];
-    item.textContent = `■ ${text}  `;
-    box.append(item);
-  });
-  return box;
+function shorten(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,11 +1,11 @@
 // jupyter-estimator: a sidebar run browser, a run view and a TensorBoard panel for JupyterLab.
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { Clipboard, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
+import { Clipboard, ICommandPalette, MainAreaWidget, showErrorMessage, WidgetTracker } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { request } from './api';
+import { FINAL, IRun, request, runPath } from './api';
 import { RunView } from './runview';
 import { RunBrowser, STATUS_SCHEMA } from './sidebar';
 import { TensorboardPanel, startTensorboard, tensorboardUrl } from './tensorboard';
@@ -17,30 +17,34 @@ const ICON = new LabIcon({
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M3 3h2v16h16v2H3z"/><path class="jp-icon3" fill="#616161" d="M7 15l4-5 3 3 5-7 1.6 1.2-6.4 9-3-3-2.8 3.6z"/></svg>'
 });
 
-namespace CommandIDs {
-  export const openRun = 'estimator:open-run';
-  export const cancelRun = 'estimator:cancel-run';
-  export const resubmitRun = 'estimator:resubmit-run';
-  export const compareRuns = 'estimator:compare-runs';
-  export const openTensorboard = 'estimator:open-tensorboard';
-  export const copyRunId = 'estimator:copy-run-id';
-  export const insertRunCode = 'estimator:insert-run-code';
-  export const refresh = 'estimator:refresh-runs';
-}
+const CommandIDs = {
+  openRun: 'estimator:open-run',
+  cancelRun: 'estimator:cancel-run',
+  resubmitRun: 'estimator:resubmit-run',
+  compareRuns: 'estimator:compare-runs',
+  openTensorboard: 'estimator:open-tensorboard',
+  copyRunId: 'estimator:copy-run-id',
+  insertRunCode: 'estimator:insert-run-code',
+  refresh: 'estimator:refresh-runs',
+  showRuns: 'estimator:show-runs'
+} as const;
+
+const CATEGORY = 'Estimator';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Run browser, run view and TensorBoard panel for jupyter_estimator.',
   autoStart: true,
-  optional: [ILayoutRestorer, ISettingRegistry, INotebookTracker],
+  optional: [ILayoutRestorer, ISettingRegistry, INotebookTracker, ICommandPalette],
   activate: async (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    palette: ICommandPalette | null
   ) => {
     const deepLink = new URLSearchParams(window.location.search).get('estimator-run');
-    const settings = { refreshInterval: 30, defaultTarget: 'local', openTensorBoardInTab: true };
+    const settings = { refreshInterval: 30, openTensorBoardInTab: true };
     const browser = new RunBrowser({ open: ids => openRuns(ids), refreshSeconds: settings.refreshInterval });
     browser.title.icon = ICON;
     app.shell.add(browser, 'left', { rank: 600 });
@@ -57,7 +61,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(existing.id);
         return;
       }
-      const widget = new MainAreaWidget({ content: new RunView(ids) });
+      const widget = new MainAreaWidget({ content: new RunView(ids, actions) });
       widget.id = `${widget.content.id}-panel`;
       widget.title.label = widget.content.title.label;
       widget.title.icon = ICON;
@@ -65,6 +69,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     }
+
+    const { commands } = app;
+    const actions = {
+      cancel: (id: string) => commands.execute(CommandIDs.cancelRun, { id }) as Promise<void>,
+      resubmit: (id: string) => commands.execute(CommandIDs.resubmitRun, { id, open: true }) as Promise<void>,
+      tensorboard: (ids: string[]) => commands.execute(CommandIDs.openTensorboard, { ids }) as Promise<void>,
+      open: (id: string) => openRuns([id])
+    };
 
     function targetIds(args: any): string[] {
       if (args.id) {
@@ -76,13 +88,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return [...browser.selected];
     }
 
-    const { commands } = app;
+    const hasSelection = (args: any) => targetIds(args).length > 0;
     commands.addCommand(CommandIDs.openRun, {
       label: 'Open Run',
+      caption: 'Open the selected run in the run view',
+      isEnabled: hasSelection,
       execute: args => {
         const ids = targetIds(args);
         if (ids.length) {
-          openRuns(ids.slice(0, 1));
+          // several ids given explicitly (a restored compare view) open together; a selection opens its first
+          openRuns(!args.id && Array.isArray(args.ids) ? ids : ids.slice(0, 1));
         }
       }
     });
@@ -92,34 +107,53 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: args => openRuns(targetIds(args))
     });
     /** POST runs/{id}/{action} for each target run, reporting failures, then refresh the list. */
-    async function postEach(args: any, action: string, failure: string): Promise<void> {
+    async function postEach(args: any, action: string, failure: string): Promise<IRun[]> {
+      const answers: IRun[] = [];
       for (const id of targetIds(args)) {
         try {
-          await request(`runs/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
+          answers.push(await request<IRun>(runPath(id, `/${action}`), { method: 'POST' }));
         } catch (error) {
           void showErrorMessage(failure, (error as Error).message);
         }
       }
       void browser.reload(false);
+      return answers;
     }
     commands.addCommand(CommandIDs.cancelRun, {
       label: 'Cancel Run',
-      execute: args => postEach(args, 'cancel', 'Cancel failed')
+      caption: 'Cancel the selected runs',
+      isEnabled: args => targetIds(args).some(id => !FINAL.has(browser.run(id)?.status ?? '')),
+      execute: async args => {
+        await postEach(args, 'cancel', 'Cancel failed');
+      }
     });
     commands.addCommand(CommandIDs.resubmitRun, {
       label: 'Re-submit Run',
-      execute: args => postEach(args, 'resubmit', 'Re-submit failed')
+      caption: 'Submit the selected runs again: same snapshot, arguments, environment and target',
+      isEnabled: hasSelection,
+      execute: async args => {
+        const created = await postEach(args, 'resubmit', 'Re-submit failed');
+        if (args.open && created.length === 1) {
+          openRuns([created[0].id]);
+        }
+      }
     });
     commands.addCommand(CommandIDs.openTensorboard, {
       label: 'Open TensorBoard',
+      caption: "TensorBoard over the selected runs' logs/ folders",
+      isEnabled: hasSelection,
       execute: async args => {
         const ids = targetIds(args);
         if (!ids.length) {
           return;
         }
         if (!settings.openTensorBoardInTab) {
-          const info = await startTensorboard(ids);
-          window.open(tensorboardUrl(info), '_blank');
+          try {
+            const info = await startTensorboard(ids);
+            window.open(tensorboardUrl(info), '_blank');
+          } catch (error) {
+            void showErrorMessage('TensorBoard could not start', (error as Error).message);
+          }
           return;
         }
         const existing = boards.find(w => w.content.runs.join() === ids.join());
@@ -137,11 +171,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIDs.copyRunId, {
       label: 'Copy Run Id',
+      isEnabled: hasSelection,
       execute: args => Clipboard.copyToSystem(targetIds(args).join('\n'))
     });
     commands.addCommand(CommandIDs.insertRunCode, {
       label: 'Insert Run(experiment, id) in the Notebook',
-      isEnabled: () => !!notebooks?.currentWidget,
+      isEnabled: args => !!notebooks?.currentWidget && hasSelection(args),
       execute: args => {
         const panel = notebooks?.currentWidget;
         if (!panel) {
@@ -158,6 +193,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     commands.addCommand(CommandIDs.refresh, { label: 'Refresh Runs', execute: () => browser.reload(false) });
+    commands.addCommand(CommandIDs.showRuns, { label: 'Show Runs', caption: 'Show the run browser', execute: () => app.shell.activateById(browser.id) });
+    if (palette) {
+      [CommandIDs.showRuns, CommandIDs.refresh, CommandIDs.openRun, CommandIDs.compareRuns, CommandIDs.cancelRun, CommandIDs.resubmitRun,
+       CommandIDs.openTensorboard, CommandIDs.copyRunId, CommandIDs.insertRunCode].forEach(command =>
+        palette.addItem({ command, category: CATEGORY })
+      );
+    }
 
     const selector = '.jest-lab-run-row';
     [CommandIDs.openRun, CommandIDs.cancelRun, CommandIDs.resubmitRun, CommandIDs.compareRuns, CommandIDs.openTensorboard,
@@ -189,7 +231,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const loaded = await settingRegistry.load(PLUGIN_ID);
         const apply = () => {
           settings.refreshInterval = loaded.get('refreshInterval').composite as number;
-          settings.defaultTarget = loaded.get('defaultTarget').composite as string;
           settings.openTensorBoardInTab = loaded.get('openTensorBoardInTab').composite as boolean;
           browser.refreshSeconds = settings.refreshInterval;
         };

@@ -1,57 +1,89 @@
-// The run view: one run (overview, parameters, metrics, live log, files, children), or several runs
-// compared (metrics overlaid). It follows live runs while it is visible and stops once they are final.
+// The run view, a run's home page: status with Cancel, Re-submit and TensorBoard buttons, the overview (system
+// properties folded under "System"), a chart per metric, the log following live (a picker per log file), files
+// and child runs. With several runs it compares them: one colour per run in every chart, and a table of
+// parameters and final metric values. It follows live runs while attached and stops once they are final.
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, apiUrl, duration, element, FINAL, ILogChunk, IMetricRecord, IRun, IRunPage, query, request } from './api';
-import { ISeries, legend, lineChart } from './charts';
-import { formatValue } from './sidebar';
+import { ApiError, element, FINAL, ILogChunk, IMetricRecord, IRun, IRunPage, query, request, runPath } from './api';
+import { coloredRuns, finiteOrNull } from './chartdata';
+import { IRunSeries, legend, MetricChart } from './charts';
+import { duration } from './format';
+import { LogFollower } from './logfollow';
+import { childList, compareView, fileList, overview } from './runsections';
+
+/** What the buttons do (the plugin's commands). */
+export interface IRunActions {
+  cancel(id: string): Promise<void>;
+  resubmit(id: string): Promise<void>;
+  tensorboard(ids: string[]): Promise<void>;
+  open(id: string): void;
+}
+
+interface ISeriesState {
+  x: number[];
+  y: (number | null)[];
+  last: unknown;
+}
 
 interface IMetricState {
   after: number;
-  series: Map<string, { x: number[]; y: number[]; kind: string; last: any }>;
+  series: Map<string, ISeriesState>;
 }
 
+const DEFAULT_LOG = 'user_logs/std_log.txt';
+
 export class RunView extends Widget {
-  private runs = new Map<string, IRun>();
-  private metrics = new Map<string, IMetricState>();
-  private logOffset = 0;
-  private logFile = 'user_logs/std_log.txt';
-  private logText = '';
+  private readonly runs = new Map<string, IRun>();
+  private readonly metrics = new Map<string, IMetricState>();
+  private readonly charts = new Map<string, MetricChart>();
+  private readonly dirty = new Set<string>();
   private timer = 0;
-  private following = false;
+  private lastFiles = '';
   private readonly header = element('div', { class: 'jest-lab-view-header' });
+  private readonly runLine = element('span', { class: 'jest-lab-view-runs' });
+  private readonly buttons: Record<'cancel' | 'resubmit' | 'tensorboard', HTMLButtonElement>;
+  private readonly message = element('div', { class: 'jest-lab-message' });
   private readonly overview = element('div', { class: 'jest-lab-overview' });
-  private readonly charts = element('div', { class: 'jest-lab-charts' });
+  private readonly legendBox = element('div', { class: 'jest-lab-legend-box' });
+  private readonly metricsError = element('div', { class: 'jest-lab-error jest-lab-metrics-error' });
+  private readonly chartBox = element('div', { class: 'jest-lab-charts' });
   private readonly logSelect = element('select', { class: 'jest-lab-log-select' });
   private readonly log = element('pre', { class: 'jest-lab-log' });
   private readonly files = element('div', { class: 'jest-lab-files' });
-  private readonly childList = element('div', { class: 'jest-lab-children' });
+  private readonly childBox = element('div', { class: 'jest-lab-children' });
+  private readonly follower: LogFollower;
 
-  constructor(readonly runIds: string[]) {
+  constructor(
+    readonly runIds: string[],
+    private readonly actions: IRunActions
+  ) {
     super();
     this.addClass('jest-lab-run-view');
     this.id = `jest-run-${runIds.join('-').slice(0, 200)}`;
     this.node.dataset.runIds = runIds.join(',');
     this.title.label = runIds.length === 1 ? runIds[0] : `Compare ${runIds.length} runs`;
+    this.title.caption = runIds.join('\n');
     this.title.closable = true;
     const single = runIds.length === 1;
-    this.node.append(this.header, this.overview, element('h3', {}, 'Metrics'), this.charts);
+    this.buttons = {
+      cancel: this.button('cancel', 'Cancel', 'Cancel the run', () => this.actions.cancel(this.runIds[0])),
+      resubmit: this.button('resubmit', 'Re-submit', 'Submit again: same snapshot, arguments, environment and target', () =>
+        this.actions.resubmit(this.runIds[0])
+      ),
+      tensorboard: this.button('tensorboard', 'TensorBoard', "Open TensorBoard on the runs' logs/ folders", () => this.actions.tensorboard(this.runIds))
+    };
+    const shown = single ? [this.buttons.cancel, this.buttons.resubmit, this.buttons.tensorboard] : [this.buttons.tensorboard];
+    this.header.append(this.runLine, element('span', { class: 'jest-lab-actions' }, ...shown));
+    this.node.append(this.header, this.message, this.overview, element('h3', {}, 'Metrics'), this.metricsError, this.legendBox, this.chartBox);
     if (single) {
-      this.node.append(
-        element('h3', {}, 'Log ', this.logSelect),
-        this.log,
-        element('h3', {}, 'Files'),
-        this.files,
-        element('h3', {}, 'Child runs'),
-        this.childList
-      );
+      this.node.append(element('h3', {}, 'Log ', this.logSelect), this.log, element('h3', {}, 'Files'), this.files, element('h3', {}, 'Child runs'), this.childBox);
     }
-    this.logSelect.addEventListener('change', () => {
-      this.logFile = this.logSelect.value;
-      this.logOffset = 0;
-      this.logText = '';
-      this.log.textContent = '';
-    });
+    this.follower = new LogFollower(
+      (file, offset, signal) => request<ILogChunk>(runPath(this.runIds[0], `/logs${query({ offset, file, wait: 10 })}`), { signal }),
+      text => this.showLog(text),
+      { isFinal: error => error instanceof ApiError && (error.status === 404 || error.status === 400) }
+    );
+    this.logSelect.addEventListener('change', () => void this.follower.follow(this.logSelect.value));
     for (const id of runIds) {
       this.metrics.set(id, { after: 0, series: new Map() });
     }
@@ -65,39 +97,64 @@ export class RunView extends Widget {
       }
     }, 1000);
     if (this.runIds.length === 1) {
-      void this.followLog();
+      void this.follower.follow(this.follower.file || DEFAULT_LOG);
     }
   }
 
   protected onBeforeDetach(): void {
     window.clearInterval(this.timer);
-    this.following = false;
+    this.follower.stop();
+  }
+
+  dispose(): void {
+    this.follower.stop();
+    this.charts.forEach(chart => chart.dispose());
+    super.dispose();
+  }
+
+  private button(action: string, label: string, title: string, run: () => Promise<void>): HTMLButtonElement {
+    const node = element('button', { class: 'jp-Button jest-lab-action', 'data-action': action, title, type: 'button' }, label);
+    node.addEventListener('click', async () => {
+      node.disabled = true;
+      try {
+        await run();
+      } finally {
+        node.disabled = false;
+        await this.refresh(true);
+      }
+    });
+    return node;
   }
 
   private allFinal(): boolean {
     return this.runIds.every(id => FINAL.has(this.runs.get(id)?.status ?? ''));
   }
 
-  async refresh(): Promise<void> {
-    const wasFinal = this.runs.size === this.runIds.length && this.allFinal();
-    if (wasFinal) {
-      window.clearInterval(this.timer);
+  /** Fetch the runs and their new metric records, and redraw. Stops polling once every run is final. */
+  async refresh(force = false): Promise<void> {
+    if (!force && this.runs.size === this.runIds.length && this.allFinal()) {
+      window.clearInterval(this.timer); // the last refresh already saw them final
       return;
     }
     try {
-      await Promise.all(
-        this.runIds.map(async id => {
-          this.runs.set(id, await request<IRun>(`runs/${encodeURIComponent(id)}`));
-          await this.refreshMetrics(id);
-        })
-      );
+      const runs = await Promise.all(this.runIds.map(id => request<IRun>(runPath(id))));
+      runs.forEach((run, i) => this.runs.set(this.runIds[i], run));
     } catch (error) {
       // e.g. a view restored from an earlier session whose run was deleted: say so and stop following
       window.clearInterval(this.timer);
-      this.following = false;
-      this.header.replaceChildren(element('div', { class: 'jest-lab-message' }, `Cannot show ${this.runIds.join(', ')}: ${(error as Error).message}`));
+      this.follower.stop();
+      this.message.textContent = `Cannot show ${this.runIds.join(', ')}: ${(error as Error).message}`;
       return;
     }
+    // Metrics that cannot be read now leave the rest of the view working; the next refresh asks again.
+    const failures = await Promise.all(
+      this.runIds.map(id => this.refreshMetrics(id).then(
+        () => '',
+        (error: unknown) => `${this.runIds.length > 1 ? `${id}: ` : ''}${(error as Error).message}`
+      ))
+    );
+    this.metricsError.textContent = failures.filter(Boolean).length ? `Could not read metrics: ${failures.filter(Boolean).join('; ')}` : '';
+    this.message.textContent = '';
     this.drawHeader();
     this.drawOverview();
     this.drawCharts();
@@ -109,58 +166,32 @@ export class RunView extends Widget {
   private async refreshMetrics(id: string): Promise<void> {
     const state = this.metrics.get(id)!;
     for (;;) {
-      const page = await request<{ records: IMetricRecord[]; next_after: number }>(
-        `runs/${encodeURIComponent(id)}/metrics${query({ after: state.after })}`
-      );
+      const page = await request<{ records: IMetricRecord[]; next_after: number }>(runPath(id, `/metrics${query({ after: state.after })}`));
       for (const record of page.records) {
         let series = state.series.get(record.name);
         if (!series) {
-          series = { x: [], y: [], kind: record.kind, last: null };
+          series = { x: [], y: [], last: undefined };
           state.series.set(record.name, series);
         }
-        if (record.kind === 's' && typeof record.value === 'number') {
+        if (record.kind === 's') {
           series.x.push(record.step ?? series.x.length);
-          series.y.push(record.value);
+          series.y.push(finiteOrNull(record.value));
+          series.last = record.value;
         } else if (record.kind === 'l' && Array.isArray(record.value)) {
-          for (const v of record.value) {
+          const values = record.value as unknown[];
+          for (let i = 0; i < values.length; i++) {
             series.x.push(series.x.length);
-            series.y.push(v);
+            series.y.push(finiteOrNull(values[i]));
           }
+          series.last = values.length ? values[values.length - 1] : series.last;
+        } else {
+          series.last = record.value;
         }
-        series.last = record.value;
+        this.dirty.add(record.name);
       }
       state.after = page.next_after;
       if (page.records.length < 10000) {
         break;
-      }
-    }
-  }
-
-  private async followLog(): Promise<void> {
-    this.following = true;
-    const id = this.runIds[0];
-    while (this.following) {
-      try {
-        const chunk = await request<ILogChunk>(
-          `runs/${encodeURIComponent(id)}/logs${query({ offset: this.logOffset, file: this.logFile, wait: 10 })}`
-        );
-        if (chunk.data) {
-          const atBottom = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 4;
-          this.logText = (this.logText + chunk.data).split('\n').slice(-2000).join('\n');
-          this.log.textContent = this.logText;
-          if (atBottom) {
-            this.log.scrollTop = this.log.scrollHeight;
-          }
-        }
-        this.logOffset = chunk.next_offset;
-        if (chunk.eof) {
-          break;
-        }
-      } catch (error) {
-        if ((error as ApiError).status === 404) {
-          break;
-        }
-        await new Promise(resolve => setTimeout(resolve, 2000));
       }
     }
   }
@@ -170,113 +201,106 @@ export class RunView extends Widget {
       const run = this.runs.get(id)!;
       return element(
         'span',
-        { class: 'jest-lab-view-run' },
+        { class: 'jest-lab-view-run', 'data-run-id': id },
         element('span', { class: `jest-lab-badge jest-lab-badge-${run.status}` }, run.status),
-        ` ${run.experiment} / ${run.id} · ${duration(run.start_time, run.end_time)} `
+        ` ${run.experiment} / ${run.display_name || run.id} · ${duration(run.start_time, run.end_time)} `
       );
     });
-    this.header.replaceChildren(...parts);
+    this.runLine.replaceChildren(...parts);
+    const first = this.runs.get(this.runIds[0]);
+    this.buttons.cancel.disabled = !first || FINAL.has(first.status) || first.status === 'CancelRequested';
   }
 
   private drawOverview(): void {
     if (this.runIds.length > 1) {
-      const rows = this.runIds.map(id => {
+      const inputs = this.runIds.map(id => {
         const run = this.runs.get(id)!;
-        const args = (run.run_definition?.arguments ?? []).join(' ');
-        return element('tr', {}, element('td', {}, id), element('td', {}, run.status), element('td', {}, duration(run.start_time, run.end_time)), element('td', {}, args));
+        const finals = new Map<string, unknown>();
+        this.metrics.get(id)!.series.forEach((series, name) => finals.set(name, series.last));
+        return { id, label: run.display_name || id, status: run.status, arguments: run.run_definition?.arguments ?? [], finals };
       });
-      this.overview.replaceChildren(
-        element('table', { class: 'jest-lab-table' }, element('tr', {}, element('th', {}, 'run'), element('th', {}, 'status'), element('th', {}, 'duration'), element('th', {}, 'arguments')), ...rows)
-      );
+      this.overview.replaceChildren(compareView(inputs));
       return;
     }
-    const run = this.runs.get(this.runIds[0])!;
-    const definition = run.run_definition ?? {};
-    const env = definition.environment ?? {};
-    const pip = env.python?.condaDependencies?.dependencies?.find((d: any) => d && d.pip)?.pip ?? [];
-    const pairs: [string, string][] = [
-      ['status', run.status + (run.error?.message ? ` — ${run.error.message}` : '')],
-      ['created', new Date(run.created_time * 1000).toLocaleString()],
-      ['started', run.start_time ? new Date(run.start_time * 1000).toLocaleString() : '–'],
-      ['ended', run.end_time ? new Date(run.end_time * 1000).toLocaleString() : '–'],
-      ['duration', duration(run.start_time, run.end_time)],
-      ['target', run.target ?? ''],
-      ['script', definition.script || definition.command || ''],
-      ['arguments', (definition.arguments ?? []).join(' ')],
-      ['environment', `${env.name ?? ''} ${env.python?.userManagedDependencies ? '(user managed)' : pip.join(', ')}`]
-    ];
-    for (const [key, value] of Object.entries(run.tags)) {
-      pairs.push([`tag ${key}`, value ?? '']);
-    }
-    for (const [key, value] of Object.entries(run.properties ?? {})) {
-      if (!key.startsWith('_')) {
-        pairs.push([key, value ?? '']);
-      }
-    }
-    this.overview.replaceChildren(
-      element('table', { class: 'jest-lab-table' }, ...pairs.map(([k, v]) => element('tr', {}, element('td', {}, k), element('td', {}, v))))
-    );
+    const open = this.overview.querySelector('details')?.open ?? false;
+    this.overview.replaceChildren(...overview(this.runs.get(this.runIds[0])!, open));
   }
 
   private drawCharts(): void {
-    const names = new Set<string>();
-    for (const state of this.metrics.values()) {
-      state.series.forEach((_v, name) => names.add(name));
-    }
-    const boxes: HTMLElement[] = [];
-    for (const name of [...names].sort()) {
-      const series: ISeries[] = [];
-      let last = '';
-      for (const id of this.runIds) {
-        const s = this.metrics.get(id)!.series.get(name);
-        if (s && s.y.length) {
-          series.push({ label: id, x: s.x, y: s.y });
-        }
-        if (s) {
-          last = formatValue(Array.isArray(s.last) ? s.last[s.last.length - 1] : typeof s.last === 'object' ? JSON.stringify(s.last) : s.last);
-        }
+    if (!this.dirty.size) {
+      if (!this.charts.size && !this.chartBox.firstChild) {
+        this.chartBox.append(element('span', { class: 'jest-lab-none' }, 'none yet'));
       }
-      const box = element('div', { class: 'jest-lab-metric' }, element('div', { class: 'jest-lab-metric-name' }, `${name} ${this.runIds.length === 1 ? '= ' + last : ''}`));
-      if (series.length) {
-        box.append(lineChart(name, series));
+      return;
+    }
+    const runs = this.runIds.map(id => ({ runId: id, label: this.runs.get(id)?.display_name || id }));
+    for (const name of this.dirty) {
+      let chart = this.charts.get(name);
+      if (!chart) {
+        chart = new MetricChart(name);
+        this.charts.set(name, chart);
       }
-      boxes.push(box);
+      const series: IRunSeries[] = coloredRuns(runs, id => this.metrics.get(id)!.series.get(name)).map(run => ({
+        runId: run.runId,
+        label: run.label,
+        color: run.color,
+        data: { x: run.value.x, y: run.value.y },
+        last: run.value.last
+      }));
+      chart.update(series);
     }
-    if (this.runIds.length > 1) {
-      boxes.unshift(legend(this.runIds));
+    this.dirty.clear();
+    const names = Array.from(this.charts.keys()).sort();
+    const nodes = names.map(name => this.charts.get(name)!.node);
+    if (nodes.length !== this.chartBox.children.length || nodes.some((node, i) => this.chartBox.children[i] !== node)) {
+      this.chartBox.replaceChildren(...nodes);
     }
-    this.charts.replaceChildren(...boxes);
+    if (this.runIds.length > 1 && !this.legendBox.firstChild) {
+      this.legendBox.append(legend(coloredRuns(runs, () => true)));
+    }
+  }
+
+  private showLog(text: string): void {
+    const atBottom = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 4;
+    this.log.textContent = text;
+    if (atBottom) {
+      this.log.scrollTop = this.log.scrollHeight;
+    }
   }
 
   private async drawFilesAndChildren(id: string): Promise<void> {
     const run = this.runs.get(id)!;
-    const current = this.logFile;
+    const current = this.follower.file || DEFAULT_LOG;
     const logFiles = (run.log_files ?? []).map(f => f.path);
-    if (logFiles.join() !== [...this.logSelect.options].map(o => o.value).join()) {
+    if (!logFiles.includes(current)) {
+      logFiles.unshift(current);
+    }
+    if (logFiles.join('\n') !== Array.from(this.logSelect.options, o => o.value).join('\n')) {
       this.logSelect.replaceChildren(
-        ...(logFiles.length ? logFiles : [current]).map(path => {
+        ...logFiles.map(path => {
           const option = element('option', { value: path }, path);
           option.selected = path === current;
           return option;
         })
       );
     }
-    const body = await request<{ files: { path: string; size: number }[] }>(`runs/${encodeURIComponent(id)}/files`);
-    this.files.replaceChildren(
-      ...body.files.map(file =>
-        element(
-          'div',
-          {},
-          element('a', { href: apiUrl(`runs/${encodeURIComponent(id)}/files/${file.path.split('/').map(encodeURIComponent).join('/')}`), download: '' }, file.path),
-          ` (${file.size} B)`
-        )
-      )
-    );
-    const kids = await request<IRunPage>(`runs/${encodeURIComponent(id)}/children`);
-    this.childList.replaceChildren(
-      kids.runs.length
-        ? element('table', { class: 'jest-lab-table' }, ...kids.runs.map(k => element('tr', {}, element('td', {}, k.display_name || k.id), element('td', {}, k.status), element('td', {}, duration(k.start_time, k.end_time)))))
-        : element('span', { class: 'jest-lab-none' }, 'none')
-    );
+    let body: { files: { path: string; size: number }[] };
+    let kids: IRunPage;
+    try {
+      [body, kids] = await Promise.all([
+        request<{ files: { path: string; size: number }[] }>(runPath(id, '/files')),
+        request<IRunPage>(runPath(id, '/children'))
+      ]);
+    } catch (error) {
+      this.lastFiles = '';
+      this.files.replaceChildren(element('span', { class: 'jest-lab-error' }, `Could not list files: ${(error as Error).message}`));
+      return;
+    }
+    const signature = JSON.stringify([body.files, kids.runs.map(k => [k.id, k.status, k.display_name, k.start_time, k.end_time])]);
+    if (signature !== this.lastFiles || kids.runs.some(k => !FINAL.has(k.status))) {
+      this.lastFiles = signature;
+      this.files.replaceChildren(...fileList(id, body.files));
+      this.childBox.replaceChildren(childList(kids.runs, childId => this.actions.open(childId)));
+    }
   }
 }

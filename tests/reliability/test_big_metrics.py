@@ -8,7 +8,6 @@ import random
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 

@@ -30,7 +30,7 @@ import pytest
 from server.conftest import LiveServer
 from server.test_tensorboard import finished_run, logged_run, proxy
 
-from jupyter_estimator.runner.liveness import process_start_ticks
+from jupyter_estimator.store.liveness import process_start_ticks
 
 
 def same_process(pid: int, ticks: int | None) -> bool:
@@ -168,7 +168,7 @@ def test_restart_stops_strays_whose_server_is_gone_and_never_a_reused_pid(server
     registry does: a restarted server stops the TensorBoards recorded by a starter that is gone. A recorded pid
     whose start time differs is another process now and is not signalled."""
     from jupyter_estimator import Tensorboard
-    from jupyter_estimator.runner.liveness import identity
+    from jupyter_estimator.store.liveness import identity
     from jupyter_estimator.tensorboard import REGISTRY_FOLDER, TEMP_PREFIX
 
     server = server_factory().start()

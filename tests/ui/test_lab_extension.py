@@ -4,59 +4,31 @@ opened. Screenshots go to test-output/ui/."""
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 
 from server.conftest import submit_body
 
-from .conftest import HAVE_CHROMIUM, SCREENSHOTS
+from .conftest import HAVE_CHROMIUM, SCREENSHOTS, lab_settings, open_lab, project, row, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs the system Chromium (apt-get install chromium)")]
 
 
-def project(lab, name: str, code: str) -> Path:
-    folder = lab.root / "ui-project"
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(code)
-    return folder
+GATED = "import os, time\nwhile not os.path.exists(os.environ['GATE']):\n    time.sleep(0.05)\nprint('done')\n"
 
 
-def open_lab(page, lab) -> None:
-    page.goto(f"{lab.url}lab?token={lab.token}", timeout=120_000)
-    page.wait_for_selector(".jp-LabShell", timeout=120_000)
-    tab = page.locator(".jp-SideBar [title='Estimator runs']").first
-    tab.wait_for(timeout=60_000)
-    time.sleep(1)  # let the layout restore first: a click on an already open panel would close it
-    if not page.locator(".jest-lab-browser").is_visible():
-        tab.click()
-    page.wait_for_selector(".jest-lab-browser .jest-lab-count", timeout=30_000)
-
-
-def status_time(lab, run_id: str, status: str) -> float | None:
-    record = json.loads((lab.workspace / "runs" / run_id / "status.json").read_text())
-    return next((when for name, when in record.get("history", []) if name == status), None)
-
-
-def test_sidebar_follows_status_changes_within_a_second(lab, browser_page):
+def test_sidebar_follows_status_changes_through_server_events(lab, browser_page, tmp_path):
+    from playwright.sync_api import expect
+    lab_settings(lab, refreshInterval=3600)  # the fallback poll never fires here: only server events can move a row
     page = browser_page
     open_lab(page, lab)
-    source = project(lab, "short.py", "import time\ntime.sleep(1.5)\nprint('done')\n")
-    run = lab.request("POST", "runs", submit_body(source, "short.py", experiment="sidebar"))[1]
-    row = page.locator(f".jest-lab-run-row[data-run-id='{run['id']}']")
-    row.wait_for(timeout=10_000)
-    seen = {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "Completed" not in seen:
-        status = row.get_attribute("data-status")
-        seen.setdefault(status, time.time())
-        time.sleep(0.02)
-    assert "Completed" in seen, seen
-    assert seen["Completed"] - status_time(lab, run["id"], "Completed") < 1.0
-    if "Running" in seen and status_time(lab, run["id"], "Running"):
-        assert seen["Running"] - status_time(lab, run["id"], "Running") < 1.0
+    gate = tmp_path / "gate"
+    run = submit(lab, "gated.py", GATED, "sidebar", environment_variables={"GATE": str(gate)})
+    target = row(page, run["id"])
+    expect(target).to_have_attribute("data-status", "Running", timeout=60_000)  # held there until the gate opens
+    gate.write_text("go")
+    expect(target).to_have_attribute("data-status", "Completed", timeout=60_000)
     page.locator(".jest-lab-browser").screenshot(path=str(SCREENSHOTS / "sidebar.png"))
 
 
@@ -73,7 +45,7 @@ def test_run_view_shows_live_log_and_metrics_and_cancel_from_the_sidebar(lab, br
     view = page.locator(f".jest-lab-run-view[data-run-ids='{run['id']}']")
     from playwright.sync_api import expect
     expect(view.locator(".jest-lab-log")).to_contain_text("tick 10", timeout=30_000)
-    expect(view.locator(".jest-lab-chart[data-metric='loss'] polyline")).to_have_count(1, timeout=10_000)
+    expect(view.locator(".jest-lab-metric[data-metric='loss'] .jest-lab-chart canvas")).to_have_count(1, timeout=10_000)
     assert lab.get(f"runs/{run['id']}")["status"] == "Running"  # what we saw was live
     page.screenshot(path=str(SCREENSHOTS / "run-view.png"))
     row.click(button="right")

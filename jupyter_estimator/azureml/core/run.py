@@ -1,4 +1,4 @@
 from .._lazy import lazy_module
 
-__getattr__, __dir__ = lazy_module(__name__, {"Run": "jupyter_estimator.tracking.run", "ScriptRun": "jupyter_estimator.tracking.run:Run",
-                                              "_OfflineRun": "jupyter_estimator.tracking.run"})
+__getattr__, __dir__ = lazy_module(__name__, {"Run": "jupyter_estimator.client.run", "ScriptRun": "jupyter_estimator.client.run:Run",
+                                              "_OfflineRun": "jupyter_estimator.client.run"})

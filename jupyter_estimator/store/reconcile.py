@@ -12,7 +12,7 @@ import signal
 import time
 
 from ..core.status import RunStatus, is_terminal
-from ..store.workspace_store import WorkspaceStore
+from .workspace_store import WorkspaceStore
 from .liveness import is_alive, process_start_ticks
 
 # A submission writes status.json before its supervisor has recorded itself; give it this long.

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import RunNotFoundException, invalid
-from ..core.status import RunStatus, is_terminal
-from . import context
-from .metric_buffer import MetricBuffer
-from .run_inspect import InspectMixin
-from .run_logging import LoggingMixin
+from ..core.status import SCRIPT_RUN_TYPE, RunStatus, is_terminal  # noqa: F401 (re-exported)
+from ..tracking import context
+from ..tracking.metric_buffer import MetricBuffer
+from ..tracking.run_inspect import InspectMixin
+from ..tracking.run_logging import LoggingMixin
 
-SCRIPT_RUN_TYPE = "azureml.scriptrun"
 
 
 class Run(LoggingMixin, InspectMixin):
@@ -38,7 +37,7 @@ class Run(LoggingMixin, InspectMixin):
     def _from_row(cls, experiment: Any, row: Any) -> "Run":
         run = cls.__new__(cls)
         if experiment.name != row["experiment_name"]:
-            from ..client.experiment import Experiment
+            from .experiment import Experiment
             experiment = Experiment(experiment.workspace, row["experiment_name"], _skip_name_validation=True)
         run._bind(experiment, row)
         return run
@@ -141,8 +140,8 @@ class Run(LoggingMixin, InspectMixin):
                 raise RunNotFoundException("Run.get_context(allow_offline=False) was called outside a submitted run. "
                                            "Fix: submit the script with Experiment.submit, or allow offline runs.")
             return _OfflineRun()
-        from ..client.experiment import Experiment
-        from ..client.workspace import Workspace
+        from .experiment import Experiment
+        from .workspace import Workspace
         workspace = Workspace(path=home)
         row = workspace.store.index.run_row(run_id)
         if row is None:
@@ -156,7 +155,7 @@ class Run(LoggingMixin, InspectMixin):
         row = workspace.store.index.run_row(run_id) if isinstance(run_id, str) else None
         if row is None:
             raise RunNotFoundException(f"run_id: no run {run_id!r} in workspace {workspace.name!r}.")
-        from ..client.experiment import Experiment
+        from .experiment import Experiment
         return Run._from_row(Experiment(workspace, row["experiment_name"], _skip_name_validation=True), row)
 
     @staticmethod
@@ -185,7 +184,7 @@ class Run(LoggingMixin, InspectMixin):
         if self._in_script or not _set_status:
             return
         if hasattr(self, "_outputs_source"):
-            from ..client.interactive import collect_outputs
+            from .interactive import collect_outputs
             collect_outputs(self)
         self._summarize_metrics()
         self._set_status(RunStatus.COMPLETED)
@@ -203,13 +202,12 @@ class Run(LoggingMixin, InspectMixin):
 
     def cancel(self) -> bool:
         """Ask for cancellation: the supervisor stops the whole process group, then marks Canceled."""
-        record = self._folder.read_status()
-        if is_terminal(record.get("status", "")):
-            return False
-        if "supervisor" in record:
-            return self._set_status(RunStatus.CANCEL_REQUESTED)
-        self.flush()
-        return self._set_status(RunStatus.CANCELED)  # interactive runs stop at once
+        if "supervisor" not in self._folder.read_status():
+            self.flush()  # an interactive run stops at once: what it logged so far is kept
+        record = self._store.request_cancel(self.id)
+        if record is not None:
+            self._status = record["status"]
+        return record is not None
 
     def _summarize_metrics(self) -> None:
         from ..store import metrics_file as metrics_view
@@ -252,7 +250,7 @@ class Run(LoggingMixin, InspectMixin):
         return children
 
     def submit_child(self, config: Any, tags: dict[str, Any] | None = None, **kwargs: Any) -> "Run":
-        from ..client.submission import submit
+        from .submission import submit
         return submit(self.experiment, config, tags=tags, parent_run_id=self.id, **kwargs)
 
     # models and snapshots -----------------------------------------------------------------------
@@ -261,7 +259,7 @@ class Run(LoggingMixin, InspectMixin):
                        model_framework_version: str | None = None, description: str | None = None,
                        datasets: list | None = None, sample_input_dataset: Any = None, sample_output_dataset: Any = None,
                        resource_configuration: Any = None, **kwargs: Any) -> Any:
-        from ..client.model import register_from_run
+        from .model import register_from_run
         return register_from_run(self, model_name, model_path, tags=tags, properties=properties,
                                  model_framework=model_framework, model_framework_version=model_framework_version,
                                  description=description, datasets=datasets)
@@ -333,7 +331,7 @@ class Run(LoggingMixin, InspectMixin):
 def _create_owned_run(experiment: Any, *, run_id: str | None = None, display_name: str | None = None,
                       parent_run_id: str | None = None, status: str = RunStatus.RUNNING, run_type: str | None = None, properties: dict | None = None) -> Run:
     """Create a run owned by this process (interactive, or a child of one): no supervisor involved."""
-    from ..runner.liveness import identity
+    from ..store.liveness import identity
     store = experiment.workspace.store
     run_id = run_id or str(uuid.uuid4())
     folder = store.run_folder(run_id, must_exist=False)

@@ -1,0 +1,70 @@
+// The shapes the server's REST API answers with (see jupyter_estimator/server/openapi.yaml).
+
+export interface IRun {
+  id: string;
+  experiment: string;
+  number: number;
+  type: string | null;
+  status: string;
+  target: string | null;
+  display_name: string | null;
+  parent_run_id: string | null;
+  created_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  tags: Record<string, string | null>;
+  metrics?: Record<string, unknown>;
+  properties?: Record<string, string | null>;
+  run_definition?: IRunDefinition;
+  error?: { message?: string; code?: string } | null;
+  log_files?: { path: string; size: number }[];
+  exit_code?: number | null;
+}
+
+export interface IRunDefinition {
+  script?: string | null;
+  command?: string | string[] | null;
+  arguments?: unknown[];
+  environment?: {
+    name?: string;
+    python?: {
+      userManagedDependencies?: boolean;
+      condaDependencies?: { dependencies?: unknown[] };
+    };
+  };
+  [key: string]: unknown;
+}
+
+export interface IRunPage {
+  runs: IRun[];
+  offset: number;
+  limit: number;
+  has_more: boolean;
+  total?: number;
+}
+
+export interface ILogChunk {
+  data: string;
+  offset: number;
+  next_offset: number;
+  size: number;
+  eof: boolean;
+  status: string | null;
+}
+
+export interface IMetricRecord {
+  seq: number;
+  time: number;
+  kind: string;
+  name: string;
+  value: unknown;
+  step: number | null;
+}
+
+export interface IExperiment {
+  name: string;
+  run_count: number;
+  last_run: number | null;
+}
+
+export const FINAL = new Set(['Completed', 'Failed', 'Canceled']);

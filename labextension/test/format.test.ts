@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+
+import { duration, formatNumber, formatValue, shortRunId, splitRunId, tickLabel } from '../src/format';
+
+describe('format', () => {
+  it('rounds numbers for reading', () => {
+    expect(formatNumber(0.3333333333)).toBe('0.3333');
+    expect(formatNumber(0.973123)).toBe('0.9731');
+    expect(formatNumber(12)).toBe('12');
+    expect(formatNumber(0.1)).toBe('0.1');
+    expect(formatNumber(1234567.89)).toBe('1235000');
+    expect(formatValue('NaN')).toBe('NaN');
+    expect(formatValue(null)).toBe('');
+    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('labels ticks with the decimals of their increment', () => {
+    expect(tickLabel(0.15000000000000002, 0.05)).toBe('0.15');
+    expect(tickLabel(0.30000000000000004, 0.1)).toBe('0.3');
+    expect(tickLabel(2.5, 2.5)).toBe('2.5');
+    expect(tickLabel(-1e-17, 0.2)).toBe('0.0');
+    expect(tickLabel(250000, 50000)).toBe('250k');
+    expect(tickLabel(1500000, 500000)).toBe('1.5M');
+    expect(tickLabel(3, 1)).toBe('3');
+  });
+
+  it('keeps the end of a run id, which tells runs of an experiment apart', () => {
+    expect(splitRunId('my_long_experiment_1700000000_ab12cd34')).toEqual({ head: 'my_long_experiment_', tail: '1700000000_ab12cd34' });
+    expect(splitRunId('short')).toEqual({ head: '', tail: 'short' });
+    expect(shortRunId('exp_1700000000_ab12cd34')).toBe('ab12cd34');
+  });
+
+  it('says how long a run took', () => {
+    expect(duration(null, null)).toBe('–');
+    expect(duration(100, 3825)).toBe('1h 2m 5s');
+    expect(duration(100, 107)).toBe('7s');
+    expect(duration(100, null, 190)).toBe('1m 30s');
+  });
+});
