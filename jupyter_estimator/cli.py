@@ -7,19 +7,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from .core.errors import EstimatorError
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    result = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"{option}: expected KEY=VALUE, got {item!r}")
-        result[key] = value
-    return result
+    from .client.submit_options import key_value_pairs
+    from .core.errors import EstimatorError
+    try:
+        return key_value_pairs(values or [], option)
+    except EstimatorError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _workspace(args: argparse.Namespace):
@@ -35,15 +33,12 @@ def _run(args: argparse.Namespace):
 def cmd_submit(args: argparse.Namespace) -> int:
     from .client.experiment import Experiment
     from .core.estimator import Estimator
+    from .client.submit_options import SubmitOptions
     source = Path(args.source_directory or ".")
-    script_params: dict[str, Any] = {}
-    for key, value in _pairs(args.param, "--param").items():
-        script_params[key if key.startswith("-") else f"--{key}"] = value
-    estimator = Estimator(str(source), entry_script=args.script, compute_target=args.target,
-                          script_params=script_params or None, pip_packages=args.pip or None,
-                          conda_packages=args.conda or None, pip_requirements_file=args.requirements,
-                          user_managed=args.user_managed, environment_variables=_pairs(args.env, "--env") or None,
-                          max_run_duration_seconds=args.max_run_duration, _deprecation_warning=False)
+    options = SubmitOptions(target=args.target, script=args.script, params=_pairs(args.param, "--param"), pip=args.pip or [],
+                            conda=args.conda or [], requirements=args.requirements, user_managed=args.user_managed,
+                            env=_pairs(args.env, "--env"), max_run_duration=args.max_run_duration)
+    estimator = Estimator(str(source), _deprecation_warning=False, **options.estimator_kwargs())
     experiment = Experiment(_workspace(args), args.experiment or source.absolute().name.replace(" ", "-") or "default")
     config = estimator._as_script_run_config()
     config.arguments += list(args.script_args)

@@ -12,71 +12,66 @@ from __future__ import annotations
 
 import argparse
 import html
-import shlex
 import time
 from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, display
 
 from .client.notebook import notebook_experiment_name
+from .client.submit_options import DISTRIBUTED, SubmitOptions, key_value_pairs
 from .core.errors import ActivityFailedException, EstimatorError
 
-DISTRIBUTED = {"mpi": "Mpi", "pytorch": "PyTorchConfiguration", "tensorflow": "TensorflowConfiguration"}
 CONFIG_KEYS = {"source_directory", "entry_script", "script", "compute_target", "script_params", "arguments", "pip_packages",
                "conda_packages", "pip_requirements_file", "conda_dependencies_file", "custom_docker_image", "node_count",
                "process_count_per_node", "distributed_training", "environment_variables", "user_managed",
                "max_run_duration_seconds", "experiment", "tags", "use_gpu", "shm_size"}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would exit the kernel's process
-        raise UsageError(f"%%estimator: {message}\n{self.format_usage()}")
-
-
-def _parser() -> _Parser:
-    parser = _Parser(prog="%%estimator", add_help=False, description="Submit the cell as a training script.")
-    parser.add_argument("--experiment", help="experiment name (default: the notebook's name)")
-    parser.add_argument("--script", default="train.py", help="file name the cell is written to")
-    parser.add_argument("--source-directory", help="folder snapshotted with the cell (default: only the cell)")
-    parser.add_argument("--target", default="local", help="compute target")
-    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="script parameter (repeatable)")
-    parser.add_argument("--pip", action="append", default=[], help="pip package (repeatable)")
-    parser.add_argument("--conda", action="append", default=[], help="conda package (repeatable)")
-    parser.add_argument("--requirements", help="pip requirements file in the source directory")
-    parser.add_argument("--docker-image", help="Docker image to run in")
-    parser.add_argument("--nodes", type=int, default=1)
-    parser.add_argument("--processes-per-node", type=int, default=1)
-    parser.add_argument("--distributed", choices=sorted(DISTRIBUTED))
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
-    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="run tag (repeatable)")
-    parser.add_argument("--user-managed", action="store_true", help="run with the kernel's Python as it is")
-    parser.add_argument("--max-run-duration", type=int, help="seconds before the run is stopped")
-    parser.add_argument("--wait", action="store_true", help="stream the run's output until it ends; a failed run fails the cell")
-    parser.add_argument("--name", help="store the Run in this notebook variable")
-    parser.add_argument("--config", action="store_true", help="the cell is a YAML estimator config, not a script")
-    return parser
-
-
 def _pairs(values: list[str], option: str) -> dict[str, str]:
-    result = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"%%estimator: {option} expects KEY=VALUE, got {item!r}")
-        result[key] = value
-    return result
+    try:
+        return key_value_pairs(values, option)
+    except EstimatorError as exc:
+        raise UsageError(f"%%estimator: {exc}") from None
 
 
 @magics_class
 class EstimatorMagics(Magics):
+    @magic_arguments()
+    @argument("--experiment", help="experiment name (default: the notebook's name)")
+    @argument("--script", default="train.py", help="file name the cell is written to (default: train.py)")
+    @argument("--source-directory", help="folder snapshotted with the cell, which is laid over it (not touched)")
+    @argument("--target", default="local", help="compute target (default: local)")
+    @argument("--param", action="append", default=[], metavar="KEY=VALUE", help="script parameter (repeatable)")
+    @argument("--pip", action="append", default=[], help="pip package (repeatable)")
+    @argument("--conda", action="append", default=[], help="conda package (repeatable)")
+    @argument("--requirements", help="pip requirements file in the source directory")
+    @argument("--docker-image", help="Docker image to run in")
+    @argument("--nodes", type=int, default=1, help="node count (default: 1)")
+    @argument("--processes-per-node", type=int, default=1, help="processes per node (default: 1)")
+    @argument("--distributed", choices=sorted(DISTRIBUTED), help="distributed launch")
+    @argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
+    @argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="run tag (repeatable)")
+    @argument("--user-managed", action="store_true", help="run with the kernel's Python as it is")
+    @argument("--max-run-duration", type=int, help="seconds before the run is stopped")
+    @argument("--wait", action="store_true", help="stream the run's output until it ends; a failed run fails the cell")
+    @argument("--name", help="store the Run in this notebook variable")
+    @argument("--config", action="store_true", help="the cell is a YAML body of Estimator arguments, not a script")
     @cell_magic
     def estimator(self, line: str, cell: str) -> Any:
+        """Submit the cell as a training script (a run in the notebook's experiment); returns the Run.
+
+        The cell is written into the run's snapshot as --script, laid over a snapshot of --source-directory
+        when given. A bad option is a usage error and submits nothing.
+        """
         try:
-            args = _parser().parse_args(shlex.split(line))
-        except ValueError as exc:
+            args = parse_argstring(self.estimator, line)
+        except UsageError as exc:
+            raise UsageError(f"%%estimator: {exc}") from None
+        except ValueError as exc:  # unbalanced quotes in the line
             raise UsageError(f"%%estimator: {exc}") from None
         if args.name is not None and not args.name.isidentifier():
             raise UsageError(f"%%estimator: --name must be a Python identifier, got {args.name!r}")
@@ -115,24 +110,15 @@ class EstimatorMagics(Magics):
         return experiment.submit(estimator, tags=tags or None)
 
     def _from_options(self, args: argparse.Namespace) -> dict[str, Any]:
-        from .core.estimator import Mpi
-        from .core.run_configuration import PyTorchConfiguration, TensorflowConfiguration
-        params = {(k if k.startswith("-") else f"--{k}"): v for k, v in _pairs(args.param, "--param").items()}
-        kwargs: dict[str, Any] = {"compute_target": args.target, "script_params": params or None,
-                                  "pip_packages": args.pip or None, "conda_packages": args.conda or None,
-                                  "pip_requirements_file": args.requirements, "custom_docker_image": args.docker_image,
-                                  "node_count": args.nodes, "process_count_per_node": args.processes_per_node,
-                                  "environment_variables": _pairs(args.env, "--env") or None,
-                                  "user_managed": args.user_managed, "max_run_duration_seconds": args.max_run_duration}
+        options = SubmitOptions(
+            target=args.target, params=_pairs(args.param, "--param"), pip=args.pip, conda=args.conda,
+            requirements=args.requirements, docker_image=args.docker_image, nodes=args.nodes,
+            processes_per_node=args.processes_per_node, distributed=args.distributed, env=_pairs(args.env, "--env"),
+            user_managed=args.user_managed, max_run_duration=args.max_run_duration)
+        kwargs = options.estimator_kwargs()
         if args.source_directory:
             kwargs["source_directory"] = args.source_directory
-        if args.distributed == "mpi":
-            kwargs["distributed_training"] = Mpi(process_count_per_node=args.processes_per_node)
-        elif args.distributed == "pytorch":
-            kwargs["distributed_training"] = PyTorchConfiguration(communication_backend="gloo", node_count=args.nodes)
-        elif args.distributed == "tensorflow":
-            kwargs["distributed_training"] = TensorflowConfiguration(worker_count=args.nodes, parameter_server_count=0)
-        return {k: v for k, v in kwargs.items() if v is not None}
+        return kwargs
 
     # line magics --------------------------------------------------------------------------------
     @line_magic

@@ -372,3 +372,11 @@ def test_the_demo_prints_a_link_that_opens_the_run_and_the_cli_command_apart(tmp
             assert page.status == 200 and b"JupyterLab" in page.read()
     finally:
         lab.kill(signal.SIGTERM)
+
+
+def test_the_cell_magic_documents_its_options(shell):
+    """`%%estimator?` prints the options (IPython's magic_arguments), so a user need not open the README."""
+    doc = shell.find_cell_magic("estimator").__doc__
+    for option in ("--pip", "--source-directory", "--wait", "--docker-image", "--config", "--max-run-duration"):
+        assert option in doc
+    assert "Submit the cell as a training script" in doc

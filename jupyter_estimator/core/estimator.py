@@ -8,6 +8,7 @@ to run locally. Pass `use_docker=True` for AML's behaviour.
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 import logging
 import os
 from pathlib import Path
@@ -80,148 +81,173 @@ class Estimator:
                  _deprecation_warning: bool = True) -> None:
         if _deprecation_warning:  # AML's warning; not for our own magics and forms
             _warn_deprecated_once(type(self).__name__)
-        # --- where and what ------------------------------------------------------------------------
-        self._inline_files = dict(_inline_files or {})  # e.g. a %%estimator cell, laid over the snapshot
-        self._inline_only = source_directory is None and bool(self._inline_files)
-        self.source_directory = str(source_directory) if source_directory else "."
+        a = SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("self", "_deprecation_warning")})
+        self._check_what(a)
+        self._check_scale(a)
+        self._check_environment(a)
+        self._check_limits(a)
+        self._build(a)
+
+    def _check_what(self, a: SimpleNamespace) -> None:
+        """Where the code is, what runs, on which target."""
+        self._inline_files = dict(a._inline_files or {})  # e.g. a %%estimator cell, laid over the snapshot
+        self._inline_only = a.source_directory is None and bool(self._inline_files)
+        self.source_directory = str(a.source_directory) if a.source_directory else "."
         if not isinstance(self.source_directory, str) or not Path(self.source_directory).is_dir():
-            raise _err("source_directory", source_directory, "is not an existing folder", "pass the folder that holds your script")
-        if compute_target is None and vm_size is None:
+            raise _err("source_directory", a.source_directory, "is not an existing folder", "pass the folder that holds your script")
+        if a.compute_target is None and a.vm_size is None:
             raise _err("compute_target", None, "Either compute target or VM size should be specified",
                        "pass compute_target='local' (or a target name)")
-        if vm_priority is not None and vm_priority not in ("dedicated", "lowpriority"):
-            raise _err("vm_priority", vm_priority, "must be 'dedicated' or 'lowpriority'", "pass vm_priority='dedicated'")
-        target = target_name(compute_target) if compute_target is not None else "local"
-        if not entry_script or not isinstance(entry_script, str):
-            raise _err("entry_script", entry_script, "an Estimator needs the script to run",
+        if a.vm_priority is not None and a.vm_priority not in ("dedicated", "lowpriority"):
+            raise _err("vm_priority", a.vm_priority, "must be 'dedicated' or 'lowpriority'", "pass vm_priority='dedicated'")
+        a.target = target_name(a.compute_target) if a.compute_target is not None else "local"
+        if not a.entry_script or not isinstance(a.entry_script, str):
+            raise _err("entry_script", a.entry_script, "an Estimator needs the script to run",
                        "pass entry_script='train.py' (relative to source_directory)")
-        self._check_entry_script(entry_script)
-        self._script_params = copy.copy(script_params) if script_params is not None else None
-        flatten_script_params(script_params)  # validate now; flattened at submit so overrides apply
-        # --- scale ---------------------------------------------------------------------------------
-        for field, value in (("node_count", node_count), ("process_count_per_node", process_count_per_node)):
+        self._check_entry_script(a.entry_script)
+        self._script_params = copy.copy(a.script_params) if a.script_params is not None else None
+        flatten_script_params(a.script_params)  # validate now; flattened at submit so overrides apply
+
+    def _check_scale(self, a: SimpleNamespace) -> None:
+        """Nodes, processes and the distributed backend."""
+        for field, value in (("node_count", a.node_count), ("process_count_per_node", a.process_count_per_node)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise _err(field, value, "must be an int >= 1", f"pass {field}=1")
-        if distributed_backend is not None and distributed_training is not None:
-            raise _err("distributed_backend", distributed_backend, "distributed_backend and distributed_training are exclusive",
+        if a.distributed_backend is not None and a.distributed_training is not None:
+            raise _err("distributed_backend", a.distributed_backend, "distributed_backend and distributed_training are exclusive",
                        "pass only distributed_training")
-        if distributed_backend is not None and (not isinstance(distributed_backend, str)
-                                                or distributed_backend.lower() not in self._SUPPORTED_BACKENDS):
-            raise _err("distributed_backend", distributed_backend, f"{type(self).__name__} supports {list(self._SUPPORTED_BACKENDS)}",
+        if a.distributed_backend is not None and (not isinstance(a.distributed_backend, str)
+                                                or a.distributed_backend.lower() not in self._SUPPORTED_BACKENDS):
+            raise _err("distributed_backend", a.distributed_backend, f"{type(self).__name__} supports {list(self._SUPPORTED_BACKENDS)}",
                        f"pass distributed_backend='{self._SUPPORTED_BACKENDS[0]}' or use distributed_training")
-        if node_count > 1 and distributed_backend is None and distributed_training is None:
-            raise _err("node_count", node_count, "more than one node needs distributed_backend or distributed_training",
+        if a.node_count > 1 and a.distributed_backend is None and a.distributed_training is None:
+            raise _err("node_count", a.node_count, "more than one node needs distributed_backend or distributed_training",
                        "pass distributed_training=Mpi() (or PyTorchConfiguration…)")
-        if process_count_per_node > 1 and distributed_backend != "mpi" and not isinstance(distributed_training, (Mpi, MpiConfiguration)):
-            raise _err("process_count_per_node", process_count_per_node, "is only used with MPI",
+        if a.process_count_per_node > 1 and a.distributed_backend != "mpi" and not isinstance(a.distributed_training, (Mpi, MpiConfiguration)):
+            raise _err("process_count_per_node", a.process_count_per_node, "is only used with MPI",
                        "pass distributed_training=Mpi(process_count_per_node=N)")
-        # --- environment ---------------------------------------------------------------------------
-        if custom_docker_base_image is not None and custom_docker_image is not None:
-            raise _err("custom_docker_base_image", custom_docker_base_image, "is the deprecated alias of custom_docker_image; both were given",
+
+    def _check_environment(self, a: SimpleNamespace) -> None:
+        """Docker image, packages and an explicit environment: what contradicts itself."""
+        if a.custom_docker_base_image is not None and a.custom_docker_image is not None:
+            raise _err("custom_docker_base_image", a.custom_docker_base_image, "is the deprecated alias of custom_docker_image; both were given",
                        "pass only custom_docker_image")
-        image = custom_docker_image or custom_docker_base_image
+        a.image = image = a.custom_docker_image or a.custom_docker_base_image
         if image is not None and (not isinstance(image, str) or not image.strip()):
             raise _err("custom_docker_image", image, "must be an image reference", "pass e.g. 'python:3.11-slim'")
-        if use_docker is not None and not isinstance(use_docker, bool):
-            raise _err("use_docker", use_docker, "must be True, False or None (auto)", "pass use_docker=True")
-        if use_docker is False and image is not None:
-            raise _err("use_docker", use_docker, "a custom Docker image needs Docker", "drop custom_docker_image or set use_docker=True")
-        if shm_size is not None:
-            _check_shm_size(shm_size)
-        if conda_dependencies_file and conda_dependencies_file_path:
-            raise _err("conda_dependencies_file", conda_dependencies_file, "conda_dependencies_file and conda_dependencies_file_path are the same setting",
+        if a.use_docker is not None and not isinstance(a.use_docker, bool):
+            raise _err("use_docker", a.use_docker, "must be True, False or None (auto)", "pass use_docker=True")
+        if a.use_docker is False and image is not None:
+            raise _err("use_docker", a.use_docker, "a custom Docker image needs Docker", "drop custom_docker_image or set use_docker=True")
+        if a.shm_size is not None:
+            _check_shm_size(a.shm_size)
+        self._check_packages(a)
+
+    def _check_packages(self, a: SimpleNamespace) -> None:
+        """Package lists and files: which combinations AML refuses."""
+        if a.conda_dependencies_file and a.conda_dependencies_file_path:
+            raise _err("conda_dependencies_file", a.conda_dependencies_file, "conda_dependencies_file and conda_dependencies_file_path are the same setting",
                        "pass only conda_dependencies_file")
-        if pip_requirements_file and pip_requirements_file_path:
-            raise _err("pip_requirements_file", pip_requirements_file, "pip_requirements_file and pip_requirements_file_path are the same setting",
+        if a.pip_requirements_file and a.pip_requirements_file_path:
+            raise _err("pip_requirements_file", a.pip_requirements_file, "pip_requirements_file and pip_requirements_file_path are the same setting",
                        "pass only pip_requirements_file")
-        conda_file = conda_dependencies_file or conda_dependencies_file_path
-        pip_file = pip_requirements_file or pip_requirements_file_path
-        if conda_file and pip_file:
-            raise _err("pip_requirements_file", pip_file, "a conda dependencies file and a pip requirements file are mutually exclusive",
+        a.conda_file = a.conda_dependencies_file or a.conda_dependencies_file_path
+        a.pip_file = a.pip_requirements_file or a.pip_requirements_file_path
+        if a.conda_file and a.pip_file:
+            raise _err("pip_requirements_file", a.pip_file, "a conda dependencies file and a pip requirements file are mutually exclusive",
                        "put the pip packages under `- pip:` in the conda file")
-        if conda_file and (conda_packages or pip_packages):
-            raise _err("conda_dependencies_file", conda_file, "replaces the package lists, so conda_packages/pip_packages cannot be given with it",
+        if a.conda_file and (a.conda_packages or a.pip_packages):
+            raise _err("conda_dependencies_file", a.conda_file, "replaces the package lists, so conda_packages/pip_packages cannot be given with it",
                        "add the packages to the conda file")
-        package_args = {k: v for k, v in (("conda_packages", conda_packages), ("pip_packages", pip_packages),
-                                           ("conda_dependencies_file", conda_file), ("pip_requirements_file", pip_file)) if v}
-        if user_managed and package_args:
+        package_args = {k: v for k, v in (("conda_packages", a.conda_packages), ("pip_packages", a.pip_packages),
+                                           ("conda_dependencies_file", a.conda_file), ("pip_requirements_file", a.pip_file)) if v}
+        if a.user_managed and package_args:
             field = next(iter(package_args))
             raise _err(field, package_args[field], "user_managed=True uses your interpreter as it is, so no packages can be installed",
                        "drop the packages or set user_managed=False")
-        if environment_variables is not None and (not isinstance(environment_variables, dict)
-                                                   or not all(isinstance(k, str) and k for k in environment_variables)):
-            raise _err("environment_variables", environment_variables, "must be a dict of name -> value", "pass e.g. {'OMP_NUM_THREADS': '1'}")
-        if environment_definition is not None:
-            if not isinstance(environment_definition, Environment):
-                raise _err("environment_definition", environment_definition, "must be an Environment", "pass Environment('name')")
-            clashes = {k: v for k, v in (("pip_packages", pip_packages), ("conda_packages", conda_packages),
-                                         ("conda_dependencies_file", conda_file), ("pip_requirements_file", pip_file),
-                                         ("custom_docker_image", image), ("use_gpu", use_gpu or None),
-                                         ("user_managed", user_managed or None), ("shm_size", shm_size),
-                                         ("environment_variables", environment_variables)) if v}
+        if a.environment_variables is not None and (not isinstance(a.environment_variables, dict)
+                                                   or not all(isinstance(k, str) and k for k in a.environment_variables)):
+            raise _err("environment_variables", a.environment_variables, "must be a dict of name -> value", "pass e.g. {'OMP_NUM_THREADS': '1'}")
+        if a.environment_definition is not None:
+            if not isinstance(a.environment_definition, Environment):
+                raise _err("environment_definition", a.environment_definition, "must be an Environment", "pass Environment('name')")
+            clashes = {k: v for k, v in (("pip_packages", a.pip_packages), ("conda_packages", a.conda_packages),
+                                         ("conda_dependencies_file", a.conda_file), ("pip_requirements_file", a.pip_file),
+                                         ("custom_docker_image", a.image), ("use_gpu", a.use_gpu or None),
+                                         ("user_managed", a.user_managed or None), ("shm_size", a.shm_size),
+                                         ("environment_variables", a.environment_variables)) if v}
             if clashes:
                 field = next(iter(clashes))
                 raise _err(field, clashes[field], "cannot be combined with environment_definition, which already says it",
                            "set it on the Environment instead, or drop environment_definition")
-        if not valid_duration(max_run_duration_seconds):
-            raise _err("max_run_duration_seconds", max_run_duration_seconds,
+
+    def _check_limits(self, a: SimpleNamespace) -> None:
+        """Duration, inputs and the GPU flag."""
+        if not valid_duration(a.max_run_duration_seconds):
+            raise _err("max_run_duration_seconds", a.max_run_duration_seconds,
                        f"must be a whole number of seconds from 1 to {MAX_RUN_DURATION_SECONDS} (a year)",
                        "pass e.g. max_run_duration_seconds=3600")
-        if inputs is not None and not isinstance(inputs, list):
-            raise _err("inputs", inputs, "must be a list of dataset consumption configs", "pass inputs=[ds.as_named_input('train')]")
-        if not isinstance(use_gpu, bool):
-            raise _err("use_gpu", use_gpu, "must be True or False", "pass use_gpu=False")
+        if a.inputs is not None and not isinstance(a.inputs, list):
+            raise _err("inputs", a.inputs, "must be a list of dataset consumption configs", "pass inputs=[ds.as_named_input('train')]")
+        if not isinstance(a.use_gpu, bool):
+            raise _err("use_gpu", a.use_gpu, "must be True or False", "pass use_gpu=False")
 
-        # --- build the run configuration (AML's layout) -------------------------------------------
+    def _build(self, a: SimpleNamespace) -> None:
+        """The run configuration in AML's layout, from the checked arguments."""
         run_config = RunConfiguration(framework="Python")
-        run_config.target = target
-        run_config.node_count = node_count
-        run_config.max_run_duration_seconds = max_run_duration_seconds
-        run_config.amlcompute.vm_size, run_config.amlcompute.vm_priority = vm_size, vm_priority
-        if environment_definition is not None:
-            run_config.environment = environment_definition
-            wants_docker = environment_definition.docker.enabled
-            run_config.docker = DockerConfiguration(use_docker=bool(wants_docker), shm_size=environment_definition.docker.shm_size)
+        run_config.target = a.target
+        run_config.node_count = a.node_count
+        run_config.max_run_duration_seconds = a.max_run_duration_seconds
+        run_config.amlcompute.vm_size, run_config.amlcompute.vm_priority = a.vm_size, a.vm_priority
+        if a.environment_definition is not None:
+            run_config.environment = a.environment_definition
+            wants_docker = a.environment_definition.docker.enabled
+            run_config.docker = DockerConfiguration(use_docker=bool(wants_docker), shm_size=a.environment_definition.docker.shm_size)
         else:
-            env = Environment("estimator-environment")
-            env.environment_variables = {}
-            env.python.user_managed_dependencies = bool(user_managed)
-            if conda_file:
-                env.python.conda_dependencies = CondaDependencies(conda_dependencies_file_path=self._in_source(conda_file, "conda_dependencies_file"))
-            else:
-                deps = CondaDependencies.create(conda_packages=conda_packages, pip_packages=None)
-                pip_lines = list(_package_list(pip_packages, "pip_packages")) + list(_framework_packages or [])
-                if pip_file:
-                    pip_lines += read_requirements(Path(self._in_source(pip_file, "pip_requirements_file")), "pip_requirements_file")
-                if pip_lines:
-                    deps.set_pip_requirements(CondaDependencies.merge_requirements([l for l in pip_lines if not l.startswith("-")]))
-                    for option in (l for l in pip_lines if l.startswith("-")):
-                        deps.set_pip_option(option)
-                env.python.conda_dependencies = deps
-            if image is not None:
-                env.docker.base_image = image
-            else:
-                env.docker.base_image = DEFAULT_GPU_IMAGE if use_gpu else DEFAULT_CPU_IMAGE
-            env.docker.gpu_support = use_gpu
-            if image_registry_details is not None:
-                env.docker.base_image_registry = image_registry_details
-            docker_wanted = use_docker if use_docker is not None else image is not None
-            env.docker.enabled = bool(docker_wanted)
-            if shm_size is not None:
-                env.docker.shm_size = shm_size
-            run_config.environment = env
-            run_config.docker = DockerConfiguration(use_docker=bool(docker_wanted), shm_size=shm_size or "2g")
-            run_config.environment_variables = dict(environment_variables or {})
-        if distributed_backend is not None:
-            distributed_training = self._backend_to_config(distributed_backend.lower(), node_count, process_count_per_node)
-        if distributed_training is not None:
-            apply_distributed(run_config, self._legacy_to_config(distributed_training, node_count))
+            self._build_environment(a, run_config)
+        if a.distributed_backend is not None:
+            a.distributed_training = self._backend_to_config(a.distributed_backend.lower(), a.node_count, a.process_count_per_node)
+        if a.distributed_training is not None:
+            apply_distributed(run_config, self._legacy_to_config(a.distributed_training, a.node_count))
         self.run_config = run_config
-        self._entry_script = entry_script
-        self._inputs = list(inputs or [])
-        self._resume_from = resume_from
-        self._source_directory_data_store = source_directory_data_store
-        self._use_gpu = use_gpu
+        self._entry_script = a.entry_script
+        self._inputs = list(a.inputs or [])
+        self._resume_from = a.resume_from
+        self._source_directory_data_store = a.source_directory_data_store
+        self._use_gpu = a.use_gpu
+
+    def _build_environment(self, a: SimpleNamespace, run_config: RunConfiguration) -> None:
+        """The environment an Estimator makes when none is given."""
+        env = Environment("estimator-environment")
+        env.environment_variables = {}
+        env.python.user_managed_dependencies = bool(a.user_managed)
+        if a.conda_file:
+            env.python.conda_dependencies = CondaDependencies(conda_dependencies_file_path=self._in_source(a.conda_file, "conda_dependencies_file"))
+        else:
+            deps = CondaDependencies.create(conda_packages=a.conda_packages, pip_packages=None)
+            pip_lines = list(_package_list(a.pip_packages, "pip_packages")) + list(a._framework_packages or [])
+            if a.pip_file:
+                pip_lines += read_requirements(Path(self._in_source(a.pip_file, "pip_requirements_file")), "pip_requirements_file")
+            if pip_lines:
+                deps.set_pip_requirements(CondaDependencies.merge_requirements([l for l in pip_lines if not l.startswith("-")]))
+                for option in (l for l in pip_lines if l.startswith("-")):
+                    deps.set_pip_option(option)
+            env.python.conda_dependencies = deps
+        if a.image is not None:
+            env.docker.base_image = a.image
+        else:
+            env.docker.base_image = DEFAULT_GPU_IMAGE if a.use_gpu else DEFAULT_CPU_IMAGE
+        env.docker.gpu_support = a.use_gpu
+        if a.image_registry_details is not None:
+            env.docker.base_image_registry = a.image_registry_details
+        docker_wanted = a.use_docker if a.use_docker is not None else a.image is not None
+        env.docker.enabled = bool(docker_wanted)
+        if a.shm_size is not None:
+            env.docker.shm_size = a.shm_size
+        run_config.environment = env
+        run_config.docker = DockerConfiguration(use_docker=bool(docker_wanted), shm_size=a.shm_size or "2g")
+        run_config.environment_variables = dict(a.environment_variables or {})
+
 
     # helpers ----------------------------------------------------------------------------------
     def _check_entry_script(self, entry_script: str) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import collections
 from dataclasses import replace
-import contextlib
-import fcntl
 import json
 import os
 import shlex
@@ -21,10 +19,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from ..core.conda_map import NoPyPIEquivalent, conda_to_pypi
 from ..core.errors import EnvironmentBuildError
+from ..store.locks import exclusive
 from .wheel_plan import plan_install, uv_compiler
 
 READY = ".ready"
@@ -55,7 +54,7 @@ def ensure_environment(store: Any, spec: Any, log: IO[str] | None, env_hash: str
     if hit is not None:
         _say(log, f"Environment {env_hash} is cached; reusing it.")
         return str(hit)
-    with _build_lock(envs_dir / f"{env_hash}.lock"):
+    with exclusive(envs_dir / f"{env_hash}.lock"):
         hit = cached_interpreter(envs_dir, env_hash)  # another run may have built it while we waited
         if hit is not None:
             _say(log, f"Environment {env_hash} was built by another run; reusing it.")
@@ -72,16 +71,6 @@ def ensure_environment(store: Any, spec: Any, log: IO[str] | None, env_hash: str
         (env_dir / READY).write_text(json.dumps({"spec": spec, "built": time.time()}, indent=1))
         _say(log, f"Environment {env_hash} built in {time.monotonic() - started:.1f} s.")
         return str(environment_python(env_dir))
-
-
-@contextlib.contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _build(env_dir: Path, spec: dict[str, Any], log: IO[str] | None) -> None:

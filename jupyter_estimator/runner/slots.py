@@ -5,26 +5,26 @@ The kernel releases a flock when its holder dies, so a crashed supervisor never 
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
-from typing import IO
+
+from ..store.locks import HeldLock, try_hold
 
 
-def try_acquire(slots_dir: Path, limit: int | None) -> IO | None | bool:
-    """An open handle holding a free slot; True when there is no limit; None when all are taken."""
+class NoLimit:
+    """What try_acquire returns when max_concurrent_runs is not set: a slot that holds nothing."""
+
+    def close(self) -> None:
+        pass
+
+
+def try_acquire(slots_dir: Path, limit: int | None) -> HeldLock | NoLimit | None:
+    """A held slot (close() frees it), NoLimit when there is no limit, or None when all are taken."""
     if limit is None:
-        return True
+        return NoLimit()
     slots_dir.mkdir(parents=True, exist_ok=True)
     for number in range(limit):
-        handle = open(slots_dir / f"slot-{number}", "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        handle.truncate(0)
-        handle.write(str(os.getpid()))
-        handle.flush()
-        return handle
+        held = try_hold(slots_dir / f"slot-{number}", str(os.getpid()))
+        if held is not None:
+            return held
     return None

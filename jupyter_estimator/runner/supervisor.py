@@ -96,8 +96,7 @@ class Supervisor:
                 return self.finish_canceled_early()
             self.execute(interpreter)
         finally:
-            if hasattr(slot, "close"):
-                slot.close()
+            slot.close()
 
     def spec_problem(self) -> str | None:
         duration = self.spec.get("max_run_duration_seconds")

@@ -16,6 +16,7 @@ from ..client.workspace import Workspace
 from ..core.errors import StoreError
 from ..store.index import set_process_busy_timeout
 from .handlers import routes
+from .log_waiters import LogWaiters
 from .status_watcher import SCHEMA_ID, StatusWatcher
 from .tensorboard_handlers import tensorboard_routes
 from .tensorboard_manager import PROXY_PREFIX, TensorboardManager
@@ -51,6 +52,7 @@ class EstimatorApp(ExtensionApp):
         self._started = False
         set_process_busy_timeout(int(self.index_busy_timeout * 1000))
         self.settings.update({"jupyter_estimator": self})
+        self.log_waiters = LogWaiters()
         event_logger = self.serverapp.event_logger
         if SCHEMA_ID not in event_logger.schemas.schema_ids:
             event_logger.register_event_schema(EVENT_SCHEMA)

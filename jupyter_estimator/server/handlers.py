@@ -1,201 +1,26 @@
-"""REST handlers under `{base_url}estimator/api/`. Every method is @authenticated then @authorized
-(resource "estimator"; submit and cancel need "execute"). Errors are JSON with 4xx codes."""
+"""REST handlers for runs under `{base_url}estimator/api/`, and the route table. Every method is @authenticated
+then @authorized (resource "estimator"; submit and cancel need "execute"). Errors are JSON (server/errors.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import functools
-from concurrent.futures import ThreadPoolExecutor
-import json
-import math
 import mimetypes
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
-from pydantic import ValidationError
 from tornado import web
 
 from .._version import __version__
-from ..client.compute import list_compute_targets
-from ..client.model import Model
-from ..core.environment import Environment
-from ..core.errors import (ComputeTargetException, EstimatorError, ModelNotFoundException, RunNotFoundException,
-                           NoSpaceLeft, StoreError, UserErrorException)
-from ..core.limits import MAX_QUERY_INT
+from ..core.errors import (UserErrorException)
 from ..core.submit_request import SubmitRequest
 from ..service import views
+from ..store.files import safe_relative
 from ..service.runs import submit_run
-
-_WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="estimator-io")
-MAX_BODY_BYTES = 1024 * 1024
-MAX_JSON_DEPTH = 64
-RESOURCE = "estimator"
-SUBMITTED_VIA = "jupyter_estimator.submitted_via"
-
-
-class EstimatorHandler(APIHandler):
-    auth_resource = RESOURCE
-
-    @property
-    def estimator(self) -> Any:
-        return self.settings["jupyter_estimator"]
-
-    @property
-    def store(self) -> Any:
-        return self.estimator.workspace.store
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        # A damaged workspace leaves the extension loaded but degraded: signed-in callers are told what is wrong
-        # and how to fix it (503), and each request tries again, so a repair needs no server restart.
-        if getattr(self.estimator, "degraded", None) and self.current_user is not None:
-            problem = await self.blocking(self.estimator.try_recover)
-            if problem:
-                raise StoreError(problem, field="index")
-
-    async def blocking(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        """File scans and SQLite calls run on a worker thread: a slow read or another process holding the
-        write lock delays this request, never the server's event loop (and so no other request)."""
-        return await asyncio.get_running_loop().run_in_executor(_WORKERS, functools.partial(function, *args, **kwargs))
-
-    def write_json(self, data: Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        try:
-            text = json.dumps(data, default=str, allow_nan=False)
-        except ValueError:  # a NaN or ±inf somewhere (a logged metric): sent as "NaN"/"Infinity", never bare
-            text = json.dumps(views.json_safe_deep(data), default=str, allow_nan=False)
-        self.finish(text)
-
-    def json_body(self) -> Any:
-        body = self.request.body or b""
-        if len(body) > MAX_BODY_BYTES:
-            raise web.HTTPError(413, reason="Request body too large")
-        text = body.decode("utf-8", errors="replace")
-        if _nesting_depth(text) > MAX_JSON_DEPTH:  # json.loads would recurse until RecursionError (a 500)
-            raise UserErrorException(f"body: nests deeper than {MAX_JSON_DEPTH} levels. Fix: send a flat JSON object "
-                                     "as described in openapi.yaml.", field="body")
-        try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise UserErrorException(f"body: is not valid JSON ({exc}). Fix: send a JSON object.", field="body") from None
-
-    def int_argument(self, name: str, default: int) -> int:
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return default
-        try:
-            value = int(raw) if len(raw) <= 20 else None
-        except ValueError:
-            value = None
-        if value is None or not -MAX_QUERY_INT <= value <= MAX_QUERY_INT:
-            raise UserErrorException(f"{name}: must be an integer of at most {MAX_QUERY_INT} (got {raw[:40]!r}). "
-                                     f"Fix: pass e.g. {name}={default}.", field=name)
-        return value
-
-    def float_argument(self, name: str) -> float | None:
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            raise UserErrorException(f"{name}: must be a finite number (got {raw[:40]!r}). Fix: pass e.g. {name}=1700000000.",
-                                     field=name)
-        return value
-
-    def bool_argument(self, name: str) -> bool:
-        raw = (self.get_argument(name, "false") or "").lower()
-        if raw not in ("true", "false", "1", "0", "yes", "no"):
-            raise UserErrorException(f"{name}: must be true or false (got {raw!r}).", field=name)
-        return raw in ("true", "1", "yes")
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = getattr(exc, "log_message", None) or getattr(exc, "reason", None) or self._reason
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message, "reason": self._reason}))
-
-    def _handle_request_exception(self, e: BaseException) -> None:
-        status, field = _status_for(e)
-        if status is None:
-            return super()._handle_request_exception(e)
-        if self._finished:
-            return
-        body: dict[str, Any] = {"message": _message(e), "reason": type(e).__name__}
-        if field:
-            body["field"] = field
-        self.clear()
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body, default=str))
-
-
-def _nesting_depth(text: str) -> int:
-    """How deep brackets nest, ignoring those inside strings (linear, no recursion)."""
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:  # the usual body: counted in C, no loop
-        return 0
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def _status_for(exc: BaseException) -> tuple[int | None, str | None]:
-    field = getattr(exc, "field", None)
-    if isinstance(exc, web.HTTPError):
-        return None, None
-    if isinstance(exc, views.Conflict):
-        return 409, field
-    if isinstance(exc, (RunNotFoundException, ModelNotFoundException)):
-        return 404, field
-    if isinstance(exc, ComputeTargetException):
-        return 400, field or "compute_target"
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-        return 503, "index"
-    if isinstance(exc, NoSpaceLeft) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
-        return 507, field or "workspace"
-    if isinstance(exc, StoreError):
-        return 503, field or "index"
-    if isinstance(exc, ValidationError):
-        errors = exc.errors()
-        return 400, ".".join(str(p) for p in errors[0]["loc"]) if errors else None
-    if isinstance(exc, (EstimatorError, ValueError)):
-        return 400, field
-    return None, None
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return str(NoSpaceLeft(exc.filename or "the workspace", "the request could not be completed"))
-    if isinstance(exc, sqlite3.OperationalError):
-        return ("The workspace index is busy: another process has held its write lock for longer than this server "
-                "waits. Fix: retry in a moment; if it persists, look for a process stuck writing to the workspace.")
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5]) + \
-            ". Fix: see the request schema in openapi.yaml."
-    return str(exc)
-
+from .handlers_base import RESOURCE, SUBMITTED_VIA, EstimatorHandler  # noqa: F401 (RESOURCE: re-exported)
+from .registry_handlers import (ComputeTargetsHandler, EnvironmentsHandler, ModelFileHandler, ModelHandler,
+                                ModelsHandler)
 
 class WorkspaceHandler(EstimatorHandler):
     @web.authenticated
@@ -248,7 +73,7 @@ class RunsHandler(EstimatorHandler):
                                      f"(allowed: {sorted(self.estimator.allowed_targets)}). "
                                      "Fix: ask the server's admin to add it to EstimatorApp.allowed_targets.", field="compute_target")
         # Snapshotting a large project takes a moment: keep the event loop free meanwhile.
-        run_id = await asyncio.get_event_loop().run_in_executor(
+        run_id = await asyncio.get_running_loop().run_in_executor(
             None, functools.partial(submit_run, self.estimator.workspace, request, caller_owns_source=False))
         summary = await self.blocking(_record_server_submission, self.store, run_id)
         self.estimator.watcher.poke()  # announce it without waiting for the next tick
@@ -299,9 +124,13 @@ class LogsHandler(EstimatorHandler):
         limit = self.int_argument("limit", views.MAX_LOG_CHUNK)
         wait = min(max(self.float_argument("wait") or 0.0, 0.0), 30.0)
         chunk = await self.blocking(views.read_log, self.store, run_id, file, offset, limit)
-        deadline = asyncio.get_event_loop().time() + wait
-        while not chunk["data"] and not chunk["eof"] and asyncio.get_event_loop().time() < deadline:
-            await asyncio.sleep(0.02)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        folder = self.store.run_folder(run_id)
+        while not chunk["data"] and not chunk["eof"] and loop.time() < deadline:
+            # Woken by the one poller when the file grows or the run's status changes; nothing re-read meanwhile.
+            await self.estimator.log_waiters.wait(folder.path / safe_relative(file, "file"), offset, folder.status_path,
+                                                  deadline - loop.time())
             chunk = await self.blocking(views.read_log, self.store, run_id, file, offset, limit)
         self.write_json(chunk)
 
@@ -355,73 +184,6 @@ class ChildrenHandler(EstimatorHandler):
         await self.blocking(views.require_row, self.store, run_id)
         self.write_json(await self.blocking(views.list_runs, self.store, parent=run_id, include_children=True,
                                             limit=limit, offset=offset))
-
-
-class ModelsHandler(EstimatorHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        models = await self.blocking(Model.list, self.estimator.workspace, name=self.get_argument("name", None),
-                                     latest=self.bool_argument("latest"))
-        self.write_json({"models": [m.serialize() for m in models]})
-
-
-class ModelHandler(EstimatorHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, name: str, version: str | None = None) -> None:
-        if version is None:
-            versions = await self.blocking(Model.list, self.estimator.workspace, name=name)
-            if not versions:
-                raise ModelNotFoundException(f"name: no model named {name!r}. Fix: list models with GET models.", field="name")
-            self.write_json({"name": name, "versions": [m.serialize() for m in versions]})
-            return
-        if not version.isdigit():
-            raise UserErrorException(f"version: must be a number (got {version!r}).", field="version")
-        model = await self.blocking(Model, self.estimator.workspace, name=name, version=int(version))
-        from ..store.files import tree_files
-        files = [name for name, _ in (await self.blocking(tree_files, model._folder)).files]
-        self.write_json({**model.serialize(), "files": files})
-
-
-class ModelFileHandler(EstimatorHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, name: str, version: str, path: str) -> None:
-        from ..store.files import resolve_inside, safe_relative
-        if not version.isdigit():
-            raise UserErrorException(f"version: must be a number (got {version!r}).", field="version")
-        model = await self.blocking(Model, self.estimator.workspace, name=name, version=int(version))
-        target = resolve_inside(model._folder, safe_relative(path, "path"), "path")
-        if not target.is_file():
-            raise ModelNotFoundException(f"path: model {model.id} has no file {path!r}.", field="path")
-        self.set_header("Content-Type", "application/octet-stream")
-        self.set_header("Content-Disposition", f'attachment; filename="{target.name}"')
-        with open(target, "rb") as handle:
-            while chunk := await self.blocking(handle.read, 1024 * 1024):
-                self.write(chunk)
-                await self.flush()
-        self.finish()
-
-
-class EnvironmentsHandler(EstimatorHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        envs = await self.blocking(Environment.list, self.estimator.workspace)
-        self.write_json({"environments": [{**env._to_spec(), "version": env.version} for env in envs.values()]})
-
-
-class ComputeTargetsHandler(EstimatorHandler):
-    @web.authenticated
-    @authorized
-    def get(self) -> None:
-        targets = [{"name": t.name, "type": t.type, "available": True, "reason": None}
-                   for t in list_compute_targets(self.estimator.workspace).values()]
-        for kind, reason in (("docker", "the Docker target is not available in this version"),
-                             ("ray", "the Ray target is not available in this version")):
-            targets.append({"name": kind, "type": kind.capitalize(), "available": False, "reason": reason})
-        self.write_json({"compute_targets": targets})
 
 
 def _record_server_submission(store: Any, run_id: str) -> dict[str, Any]:

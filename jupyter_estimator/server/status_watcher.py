@@ -39,7 +39,7 @@ class StatusWatcher:
 
     def start(self) -> None:
         self._wake = asyncio.Event()
-        self._task = asyncio.get_event_loop().create_task(self._loop())
+        self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
         if self._task is not None:

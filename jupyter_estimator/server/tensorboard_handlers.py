@@ -29,7 +29,7 @@ from tornado import httpclient, web
 
 from ..core.errors import UserErrorException
 from ..tensorboard import NoTensorboardLogs
-from .handlers import RESOURCE, EstimatorHandler
+from .handlers_base import RESOURCE, EstimatorHandler
 
 # TensorBoard's read-only data queries: data/… and experiment/<id>/data/…
 DATA_PATH = re.compile(r"^(experiment/[^/]+/)?data/")
@@ -115,7 +115,7 @@ class TensorboardsHandler(EstimatorHandler):
             raise UserErrorException('body: expected {"runs": [run ids]}. Fix: send the ids of the runs to show.', field="body")
         manager = self.estimator.tensorboards
         try:
-            instance = await asyncio.get_event_loop().run_in_executor(None, manager.start, body.get("runs"))
+            instance = await asyncio.get_running_loop().run_in_executor(None, manager.start, body.get("runs"))
         except NoTensorboardLogs as exc:  # a message for the panel instead of an empty TensorBoard
             self.write_json({"message": str(exc), "reason": type(exc).__name__, "field": exc.field,
                              "runs_without_logs": exc.run_ids}, status=400)

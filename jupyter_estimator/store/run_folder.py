@@ -8,16 +8,16 @@ take an exclusive flock and check legality against the state on disk, never a ca
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..core.status import RunStatus, can_transition
 from .files import TreeFiles, read_json, tree_files, write_json_atomic
+from .locks import exclusive
 
 # Top-level names in a run folder that belong to the system, not to the run's artifacts.
 RESERVED_NAMES = frozenset({"run.json", "status.json", "snapshot", "metrics", "meta.jsonl", ".status.lock",
@@ -115,14 +115,8 @@ class RunFolder:
             warnings.warn(message, stacklevel=2)
             return {"status": RunStatus.FAILED, "damaged": True, "error": {"code": "DamagedStatus", "message": message}}
 
-    @contextlib.contextmanager
-    def _status_lock(self) -> Iterator[None]:
-        with open(self.path / ".status.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _status_lock(self) -> Any:
+        return exclusive(self.path / ".status.lock")
 
     def transition(self, new_status: str, **fields: Any) -> dict[str, Any] | None:
         """Move to `new_status` if legal from the status on disk; returns the new record, or None if refused."""

@@ -150,22 +150,14 @@ class EstimatorForm(w.VBox):
         self._changed()
 
     def estimator_kwargs(self) -> dict[str, Any]:
-        from ..core.estimator import Mpi
-        from ..core.run_configuration import PyTorchConfiguration, TensorflowConfiguration
-        kwargs: dict[str, Any] = {"compute_target": self.compute_target.value, "entry_script": self.entry_script.value or None,
-                                  "script_params": self.params.params or None,
-                                  "pip_packages": _split(self.pip_packages.value) or None,
-                                  "conda_packages": _split(self.conda_packages.value) or None,
-                                  "user_managed": self.user_managed.value,
-                                  "custom_docker_image": self.docker_image.value.strip() or None,
-                                  "node_count": self.node_count.value, "process_count_per_node": self.processes.value}
-        if self.distributed.value == "mpi":
-            kwargs["distributed_training"] = Mpi(process_count_per_node=self.processes.value)
-        elif self.distributed.value == "pytorch":
-            kwargs["distributed_training"] = PyTorchConfiguration(communication_backend="gloo", node_count=self.node_count.value)
-        elif self.distributed.value == "tensorflow":
-            kwargs["distributed_training"] = TensorflowConfiguration(worker_count=self.node_count.value, parameter_server_count=0)
-        return kwargs
+        from ..client.submit_options import SubmitOptions
+        return SubmitOptions(
+            target=self.compute_target.value, script=self.entry_script.value or None, params=self.params.params,
+            pip=_split(self.pip_packages.value), conda=_split(self.conda_packages.value),
+            user_managed=self.user_managed.value, docker_image=self.docker_image.value, nodes=self.node_count.value,
+            processes_per_node=self.processes.value,
+            distributed=self.distributed.value if self.distributed.value in ("mpi", "pytorch", "tensorflow") else None,
+        ).estimator_kwargs()
 
     def build(self) -> Any:
         from ..core.estimator import Estimator

@@ -1,11 +1,13 @@
 // Metric charts drawn with uPlot (bundled from npm): a step axis, gridlines, rounded tick labels, a tooltip
 // with the step and each run's value, gaps where values are not finite. A metric with no two points to join is
-// shown as a number. Several runs overlay on one chart, each in its run's colour.
+// shown as a number. Several runs overlay on one chart, each in its run's colour. Under the name, a summary:
+// the last value (NaN and ±Infinity as text), how many points were logged and how many were not finite.
+// A chart is drawn only once it comes near the view (a run with 1000 metrics draws the few on screen first).
 import uPlot from 'uplot';
 
 import { element } from './api';
 import { align, countFinite, ISeriesData, isSingleValue, sortedByStep, thin } from './chartdata';
-import { formatNumber, formatValue, tickLabel } from './format';
+import { formatNumber, formatValue, metricSummary, tickLabel } from './format';
 
 /** What a chart draws for one run. */
 export interface IRunSeries {
@@ -15,6 +17,10 @@ export interface IRunSeries {
   data: ISeriesData;
   /** The last value logged (shown as a number when there is nothing to chart). */
   last: unknown;
+  /** Points logged (the data may be thinned to fewer); the data's length when not given. */
+  count?: number;
+  /** How many of the points logged were not finite numbers. */
+  nonfinite?: number;
 }
 
 const WIDTH = 380;
@@ -41,29 +47,72 @@ export function legend(runs: { runId: string; label: string; color: string }[]):
 
 export class MetricChart {
   readonly node: HTMLElement;
+  private readonly summary = element('div', { class: 'jest-lab-metric-summary' });
   private readonly body = element('div', { class: 'jest-lab-metric-body' });
   private readonly tooltip = element('div', { class: 'jest-lab-tooltip' });
   private plot: uPlot | null = null;
   private plotKey = '';
   private series: IRunSeries[] = [];
+  private near = typeof IntersectionObserver === 'undefined'; // without the observer: draw at once
+  private pending: IRunSeries[] | null = null;
 
   constructor(readonly name: string) {
-    this.node = element('div', { class: 'jest-lab-metric', 'data-metric': name }, element('div', { class: 'jest-lab-metric-name' }, name), this.body);
+    this.node = element(
+      'div',
+      { class: 'jest-lab-metric', 'data-metric': name },
+      element('div', { class: 'jest-lab-metric-name' }, name),
+      this.summary,
+      this.body
+    );
   }
 
   update(runs: IRunSeries[]): void {
     const shown = runs.filter(run => run.data.x.length > 0 || run.last !== undefined);
     const charted = shown.filter(run => run.data.x.length > 0);
     if (!charted.length || isSingleValue(charted.map(run => run.data)) || charted.every(run => countFinite(run.data.y) === 0)) {
+      this.pending = null;
+      this.summary.replaceChildren();
       this.showValues(shown);
       return;
     }
+    this.showSummary(charted);
+    if (!this.near) {
+      this.pending = charted; // drawn when it comes near the view (see setNear)
+      if (!this.plot && !this.body.querySelector('.jest-lab-chart-placeholder')) {
+        this.body.replaceChildren(element('div', { class: 'jest-lab-chart-placeholder' }));
+      }
+      return;
+    }
+    this.pending = null;
     this.showChart(charted);
+  }
+
+  /** Whether the chart is in or near the view (an IntersectionObserver of the view says so). */
+  setNear(near: boolean): void {
+    this.near = near;
+    if (near && this.pending) {
+      const runs = this.pending;
+      this.pending = null;
+      this.showChart(runs);
+    }
   }
 
   dispose(): void {
     this.plot?.destroy();
     this.plot = null;
+  }
+
+  private showSummary(runs: IRunSeries[]): void {
+    const text = (run: IRunSeries) => metricSummary(run.last, run.count ?? run.data.x.length, run.nonfinite ?? 0);
+    if (runs.length === 1) {
+      this.summary.replaceChildren(text(runs[0]));
+      return;
+    }
+    this.summary.replaceChildren(
+      ...runs.map(run =>
+        element('div', { class: 'jest-lab-metric-summary-row', 'data-run-id': run.runId, title: run.label }, swatch(run.color), text(run))
+      )
+    );
   }
 
   private showValues(runs: IRunSeries[]): void {

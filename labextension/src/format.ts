@@ -21,6 +21,27 @@ export function formatNumber(value: number, digits = 4): string {
   return String(Number(value.toPrecision(digits)));
 }
 
+/** A count with thousands separated: 1000000 → "1,000,000" (the same in every locale, like the tests). */
+export function formatCount(count: number): string {
+  if (!Number.isInteger(count) || Math.abs(count) >= 1e15) {
+    return formatNumber(count);
+  }
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * What a chart says under its name: the last value logged (non-finite values as "NaN", "Infinity",
+ * "-Infinity", as the server sends them), how many points were logged (the chart may show fewer), and how many
+ * of them were not finite numbers (gaps in the line).
+ */
+export function metricSummary(last: unknown, count: number, nonfinite = 0): string {
+  const parts = [`last ${formatValue(last)}`, `${formatCount(count)} point${count === 1 ? '' : 's'}`];
+  if (nonfinite > 0) {
+    parts.push(`${formatCount(nonfinite)} not finite`);
+  }
+  return parts.join(' · ');
+}
+
 export function duration(start: number | null, end: number | null, now = Date.now() / 1000): string {
   if (!start) {
     return '–';

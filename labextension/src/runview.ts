@@ -2,14 +2,16 @@
 // properties folded under "System"), a chart per metric, the log following live (a picker per log file), files
 // and child runs. With several runs it compares them: one colour per run in every chart, and a table of
 // parameters and final metric values. It follows live runs while attached and stops once they are final.
+// Metrics come from the server's thinned series (one request a run; see seriesfollow.ts for live runs).
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, element, FINAL, ILogChunk, IMetricRecord, IRun, IRunPage, query, request, runPath } from './api';
-import { coloredRuns, finiteOrNull } from './chartdata';
+import { ApiError, element, FINAL, ILogChunk, IMetricSeries, IRun, IRunPage, ISeriesAnswer, query, request, runPath } from './api';
+import { coloredRuns } from './chartdata';
 import { IRunSeries, legend, MetricChart } from './charts';
 import { duration } from './format';
 import { LogFollower } from './logfollow';
 import { childList, compareView, fileList, overview } from './runsections';
+import { changedNames, SeriesSchedule } from './seriesfollow';
 
 /** What the buttons do (the plugin's commands). */
 export interface IRunActions {
@@ -19,24 +21,22 @@ export interface IRunActions {
   open(id: string): void;
 }
 
-interface ISeriesState {
-  x: number[];
-  y: (number | null)[];
-  last: unknown;
-}
-
 interface IMetricState {
-  after: number;
-  series: Map<string, ISeriesState>;
+  schedule: SeriesSchedule;
+  series: Map<string, IMetricSeries>;
+  error: string;
 }
 
 const DEFAULT_LOG = 'user_logs/std_log.txt';
+/** Points a metric is thinned to on the server: a chart is 380 px wide, so this is over 2 a pixel. */
+const SERIES_POINTS = 1000;
 
 export class RunView extends Widget {
   private readonly runs = new Map<string, IRun>();
   private readonly metrics = new Map<string, IMetricState>();
   private readonly charts = new Map<string, MetricChart>();
   private readonly dirty = new Set<string>();
+  private readonly nearObserver: IntersectionObserver | null;
   private timer = 0;
   private lastFiles = '';
   private readonly header = element('div', { class: 'jest-lab-view-header' });
@@ -85,8 +85,21 @@ export class RunView extends Widget {
     );
     this.logSelect.addEventListener('change', () => void this.follower.follow(this.logSelect.value));
     for (const id of runIds) {
-      this.metrics.set(id, { after: 0, series: new Map() });
+      this.metrics.set(id, { schedule: new SeriesSchedule(), series: new Map(), error: '' });
     }
+    // charts are drawn once they come within a screen of the view's scrolled area (a run with 1000 metrics
+    // draws the few in view first, the rest as they are scrolled to)
+    this.nearObserver =
+      typeof IntersectionObserver === 'undefined'
+        ? null
+        : new IntersectionObserver(
+            entries => {
+              for (const entry of entries) {
+                this.charts.get((entry.target as HTMLElement).dataset.metric ?? '')?.setNear(entry.isIntersecting);
+              }
+            },
+            { root: this.node, rootMargin: '100% 0px' }
+          );
   }
 
   protected onAfterAttach(): void {
@@ -107,7 +120,9 @@ export class RunView extends Widget {
   }
 
   dispose(): void {
+    window.clearInterval(this.timer);
     this.follower.stop();
+    this.nearObserver?.disconnect();
     this.charts.forEach(chart => chart.dispose());
     super.dispose();
   }
@@ -130,9 +145,17 @@ export class RunView extends Widget {
     return this.runIds.every(id => FINAL.has(this.runs.get(id)?.status ?? ''));
   }
 
-  /** Fetch the runs and their new metric records, and redraw. Stops polling once every run is final. */
+  private isFinal(id: string): boolean {
+    return FINAL.has(this.runs.get(id)?.status ?? '');
+  }
+
+  /**
+   * Fetch the runs, redraw, and ask for the metric series that are due. Stops polling once every run is final
+   * and its series was read after that.
+   */
   async refresh(force = false): Promise<void> {
-    if (!force && this.runs.size === this.runIds.length && this.allFinal()) {
+    const complete = this.runIds.every(id => this.metrics.get(id)!.schedule.complete);
+    if (!force && this.runs.size === this.runIds.length && this.allFinal() && complete) {
       window.clearInterval(this.timer); // the last refresh already saw them final
       return;
     }
@@ -146,53 +169,54 @@ export class RunView extends Widget {
       this.message.textContent = `Cannot show ${this.runIds.join(', ')}: ${(error as Error).message}`;
       return;
     }
-    // Metrics that cannot be read now leave the rest of the view working; the next refresh asks again.
-    const failures = await Promise.all(
-      this.runIds.map(id => this.refreshMetrics(id).then(
-        () => '',
-        (error: unknown) => `${this.runIds.length > 1 ? `${id}: ` : ''}${(error as Error).message}`
-      ))
-    );
-    this.metricsError.textContent = failures.filter(Boolean).length ? `Could not read metrics: ${failures.filter(Boolean).join('; ')}` : '';
     this.message.textContent = '';
     this.drawHeader();
     this.drawOverview();
-    this.drawCharts();
+    const metrics = this.refreshMetrics();
     if (this.runIds.length === 1) {
-      await this.drawFilesAndChildren(this.runIds[0]);
+      await Promise.all([metrics, this.drawFilesAndChildren(this.runIds[0])]);
+    } else {
+      await metrics;
     }
   }
 
-  private async refreshMetrics(id: string): Promise<void> {
+  /**
+   * Ask for the series of each run that is due (see seriesfollow.ts), then redraw the charts that changed.
+   * A run whose request is still out is skipped, not asked twice; one that fails leaves the rest of the view
+   * working and is asked again after a wait.
+   */
+  private async refreshMetrics(): Promise<void> {
+    const now = performance.now();
+    const due = this.runIds.filter(id => this.metrics.get(id)!.schedule.shouldAsk(now, this.isFinal(id)));
+    this.drawCharts(); // "loading…" until the first answer
+    if (!due.length) {
+      return;
+    }
+    await Promise.all(due.map(id => this.loadSeries(id)));
+    const failures = this.runIds.map(id => this.metrics.get(id)!.error).filter(Boolean);
+    this.metricsError.textContent = failures.length ? `Could not read metrics: ${failures.join('; ')}` : '';
+    if (this.runIds.length > 1) {
+      this.drawOverview(); // the compare table's final values
+    }
+    this.drawCharts();
+  }
+
+  private async loadSeries(id: string): Promise<void> {
     const state = this.metrics.get(id)!;
-    for (;;) {
-      const page = await request<{ records: IMetricRecord[]; next_after: number }>(runPath(id, `/metrics${query({ after: state.after })}`));
-      for (const record of page.records) {
-        let series = state.series.get(record.name);
-        if (!series) {
-          series = { x: [], y: [], last: undefined };
-          state.series.set(record.name, series);
-        }
-        if (record.kind === 's') {
-          series.x.push(record.step ?? series.x.length);
-          series.y.push(finiteOrNull(record.value));
-          series.last = record.value;
-        } else if (record.kind === 'l' && Array.isArray(record.value)) {
-          const values = record.value as unknown[];
-          for (let i = 0; i < values.length; i++) {
-            series.x.push(series.x.length);
-            series.y.push(finiteOrNull(values[i]));
-          }
-          series.last = values.length ? values[values.length - 1] : series.last;
-        } else {
-          series.last = record.value;
-        }
-        this.dirty.add(record.name);
+    const final = this.isFinal(id); // read before asking: then the answer holds every record
+    state.schedule.started(performance.now(), final);
+    try {
+      const answer = await request<ISeriesAnswer>(runPath(id, `/metrics/series${query({ points: SERIES_POINTS })}`));
+      const series = new Map(Object.entries(answer.series ?? {}));
+      for (const name of changedNames(state.series, series)) {
+        this.dirty.add(name);
       }
-      state.after = page.next_after;
-      if (page.records.length < 10000) {
-        break;
-      }
+      state.series = series;
+      state.error = '';
+      state.schedule.finished(performance.now(), true);
+    } catch (error) {
+      state.error = `${this.runIds.length > 1 ? `${id}: ` : ''}${(error as Error).message}`;
+      state.schedule.finished(performance.now(), false);
     }
   }
 
@@ -216,7 +240,7 @@ export class RunView extends Widget {
       const inputs = this.runIds.map(id => {
         const run = this.runs.get(id)!;
         const finals = new Map<string, unknown>();
-        this.metrics.get(id)!.series.forEach((series, name) => finals.set(name, series.last));
+        this.metrics.get(id)!.series.forEach((series, name) => finals.set(name, series.last)); // "NaN" as text
         return { id, label: run.display_name || id, status: run.status, arguments: run.run_definition?.arguments ?? [], finals };
       });
       this.overview.replaceChildren(compareView(inputs));
@@ -228,32 +252,52 @@ export class RunView extends Widget {
 
   private drawCharts(): void {
     if (!this.dirty.size) {
-      if (!this.charts.size && !this.chartBox.firstChild) {
-        this.chartBox.append(element('span', { class: 'jest-lab-none' }, 'none yet'));
+      if (!this.charts.size) {
+        const loaded = this.runIds.every(id => this.metrics.get(id)!.schedule.loaded);
+        const text = loaded ? 'none yet' : 'loading…';
+        if (this.chartBox.textContent !== text) {
+          this.chartBox.replaceChildren(element('span', { class: 'jest-lab-none' }, text));
+        }
       }
       return;
     }
     const runs = this.runIds.map(id => ({ runId: id, label: this.runs.get(id)?.display_name || id }));
     for (const name of this.dirty) {
-      let chart = this.charts.get(name);
-      if (!chart) {
-        chart = new MetricChart(name);
-        this.charts.set(name, chart);
-      }
       const series: IRunSeries[] = coloredRuns(runs, id => this.metrics.get(id)!.series.get(name)).map(run => ({
         runId: run.runId,
         label: run.label,
         color: run.color,
-        data: { x: run.value.x, y: run.value.y },
-        last: run.value.last
+        data: { x: run.value.x ?? [], y: run.value.y ?? [] },
+        last: run.value.last,
+        count: run.value.count,
+        nonfinite: run.value.nonfinite ?? 0
       }));
+      let chart = this.charts.get(name);
+      if (!series.length) {
+        // gone from every run's answer (e.g. a run's metrics file was replaced)
+        if (chart) {
+          this.nearObserver?.unobserve(chart.node);
+          chart.dispose();
+          this.charts.delete(name);
+        }
+        continue;
+      }
+      if (!chart) {
+        chart = new MetricChart(name);
+        this.charts.set(name, chart);
+        this.nearObserver?.observe(chart.node);
+      }
       chart.update(series);
     }
     this.dirty.clear();
     const names = Array.from(this.charts.keys()).sort();
     const nodes = names.map(name => this.charts.get(name)!.node);
     if (nodes.length !== this.chartBox.children.length || nodes.some((node, i) => this.chartBox.children[i] !== node)) {
-      this.chartBox.replaceChildren(...nodes);
+      const fragment = document.createDocumentFragment(); // not replaceChildren(...nodes): a run may have many metrics
+      for (const node of nodes) {
+        fragment.append(node);
+      }
+      this.chartBox.replaceChildren(fragment);
     }
     if (this.runIds.length > 1 && !this.legendBox.firstChild) {
       this.legendBox.append(legend(coloredRuns(runs, () => true)));

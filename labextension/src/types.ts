@@ -61,6 +61,27 @@ export interface IMetricRecord {
   step: number | null;
 }
 
+/**
+ * One metric of GET runs/{id}/metrics/series: a line thinned on the server to at most `points` points (each
+ * bucket's min and max kept), `null` in `y` where the value logged was not finite; other kinds keep only `last`.
+ * `last` is the value as logged, non-finite numbers as the strings "NaN", "Infinity", "-Infinity".
+ */
+export interface IMetricSeries {
+  kind: 'line' | 'text' | 'table' | 'image' | 'document';
+  x?: number[];
+  y?: (number | null)[];
+  /** Points logged (before thinning). */
+  count: number;
+  /** How many of them were not finite numbers. */
+  nonfinite?: number;
+  last: unknown;
+}
+
+export interface ISeriesAnswer {
+  series: Record<string, IMetricSeries>;
+  status: string | null;
+}
+
 export interface IExperiment {
   name: string;
   run_count: number;

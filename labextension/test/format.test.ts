@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { duration, formatNumber, formatValue, shortRunId, splitRunId, tickLabel } from '../src/format';
+import { duration, formatCount, formatNumber, formatValue, metricSummary, shortRunId, splitRunId, tickLabel } from '../src/format';
 
 describe('format', () => {
   it('rounds numbers for reading', () => {
@@ -35,5 +35,15 @@ describe('format', () => {
     expect(duration(100, 3825)).toBe('1h 2m 5s');
     expect(duration(100, 107)).toBe('7s');
     expect(duration(100, null, 190)).toBe('1m 30s');
+  });
+
+  it('summarises a metric: the last value (non-finite as text), the points logged, the ones not finite', () => {
+    expect(formatCount(1_000_000)).toBe('1,000,000');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1000)).toBe('1,000');
+    expect(metricSummary(0.25, 1_000_000)).toBe('last 0.25 · 1,000,000 points');
+    expect(metricSummary('NaN', 10, 4)).toBe('last NaN · 10 points · 4 not finite');
+    expect(metricSummary('-Infinity', 1, 1)).toBe('last -Infinity · 1 point · 1 not finite');
+    expect(metricSummary(Infinity, 2, 1)).toBe('last Infinity · 2 points · 1 not finite');
   });
 });
