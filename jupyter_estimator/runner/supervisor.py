@@ -27,6 +27,7 @@ from ..core.limits import MAX_RUN_DURATION_SECONDS, valid_duration
 from ..core.status import RunStatus
 from ..store.workspace_store import WorkspaceStore
 from ..store import metrics_file as metrics_view
+from ..store.metric_series import cached_series
 from ..tracking import context
 from . import slots
 from .environments import ensure_environment
@@ -244,6 +245,7 @@ class Supervisor:
         try:
             records = metrics_view.iter_records(self.folder.metrics_dir / "metrics.jsonl")
             self.store.index.replace_metric_summary(self.run_id, metrics_view.summary(records))
+            cached_series(self.folder.metrics_dir / "metrics.jsonl")  # the run view of a finished run opens at once
         except Exception as exc:  # a damaged metrics file must not hide the run's result
             fields["warnings"] = [f"metrics summary skipped: {exc}"]
         request = _read_request(self.folder.status_request_path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from ..core.errors import EstimatorError, RunNotFoundException, invalid
 from ..core.status import ALL_STATUSES, is_terminal
 from ..store.reconcile import reconcile_run
-from ..core.series import is_finite_number, thin
+from ..store.metric_series import cached_series, json_safe_deep  # noqa: F401 (json_safe_deep: used by handlers)
 from ..store.metrics_index import MetricsIndex
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES, run_files
@@ -175,60 +174,15 @@ def metric_series(store: WorkspaceStore, run_id: str, names: list[str] | None = 
 
     A run with a million points of one metric arrives as `points` of them (each bucket's min and max kept),
     so a browser never receives, parses or spreads the whole series. Non-finite values are gaps (null) in
-    `y`, with the count of each kind; `last` keeps the logged value ("NaN", "Infinity" as strings).
+    `y`, with the count of each kind; `last` keeps the logged value ("NaN", "Infinity" as strings). The
+    answer is kept for the file's current size and time, so asking again for an unchanged run is free.
     """
     require_row(store, run_id)
     if not 10 <= points <= MAX_SERIES_POINTS:
         raise invalid("points", points, f"must be between 10 and {MAX_SERIES_POINTS}", "leave it out for 1000")
     folder = store.run_folder(run_id)
-    wanted = set(names) if names else None
-    collected: dict[str, MetricSeriesData] = {}
-    source = MetricsIndex(folder.metrics_dir / "metrics.jsonl")
-    for _seq, record in source.records(0, names[0] if names and len(names) == 1 else None):
-        if record is None or (wanted is not None and record[2] not in wanted):
-            continue
-        _when, kind, metric, value, step = record
-        collected.setdefault(metric, MetricSeriesData()).add(kind, value, step)
-    return {"series": {name: data.payload(points) for name, data in sorted(collected.items())},
-            "status": folder.read_status().get("status")}
-
-
-class MetricSeriesData:
-    """One metric's points as logged; numbers and steps only (tables, images and documents keep their last value)."""
-
-    def __init__(self) -> None:
-        self.kind, self.x, self.y, self.last, self.nonfinite = "line", [], [], None, 0
-
-    def add(self, kind: str, value: Any, step: Any) -> None:
-        if kind == "l" and isinstance(value, list):
-            for item in value:
-                self.add("s", item, None)
-            return
-        if kind != "s" or isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.kind, self.last = {"s": "text", "r": "table", "t": "table", "i": "image"}.get(kind, "document"), value
-            return
-        self.x.append(step if is_finite_number(step) else len(self.x))
-        self.y.append(value)
-        self.last = value
-        self.nonfinite += not is_finite_number(value)
-
-    def payload(self, points: int) -> dict[str, Any]:
-        if self.kind != "line":
-            return {"kind": self.kind, "count": 1, "last": json_safe_deep(self.last)}
-        x, y = thin(self.x, self.y, points)
-        return {"kind": "line", "x": x, "y": [v if is_finite_number(v) else None for v in y], "count": len(self.y),
-                "nonfinite": self.nonfinite, "last": json_safe_deep(self.last)}
-
-
-def json_safe_deep(value: Any) -> Any:
-    """NaN and ±inf anywhere inside as the strings "NaN", "Infinity", "-Infinity" (what JavaScript prints)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: json_safe_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe_deep(v) for v in value]
-    return value
+    series = cached_series(folder.metrics_dir / "metrics.jsonl", names, points)
+    return {"series": series, "status": folder.read_status().get("status")}
 
 
 def list_files(store: WorkspaceStore, run_id: str) -> list[dict[str, Any]]:

@@ -34,6 +34,37 @@ def iter_records(path: Path, after: int = 0) -> Iterator[tuple[int, list]]:
         warnings.warn(f"{path}: skipped {bad} damaged metric line(s).", stacklevel=2)
 
 
+def iter_record_blocks(path: Path, block_lines: int = 8192) -> Iterator[list[list]]:
+    """Every complete record, a block at a time, parsed as one JSON array per block (several times faster than a
+    json.loads per line); a block with a damaged line falls back to line by line and skips that line."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return
+    bad = 0
+    with handle:
+        while True:
+            lines = handle.readlines(block_lines * 48)
+            if not lines:
+                break
+            if not lines[-1].endswith(b"\n"):  # a line still being written: not a record yet
+                lines.pop()
+                if not lines:
+                    break
+            try:
+                block = json.loads(b"[" + b",".join(lines) + b"]")
+                if all(isinstance(r, list) and len(r) == 5 and isinstance(r[2], str) for r in block):
+                    yield block
+                    continue
+            except ValueError:
+                pass
+            parsed = [parse_record(line) for line in lines]
+            bad += parsed.count(None)
+            yield [r for r in parsed if r is not None]
+    if bad:
+        warnings.warn(f"{path}: skipped {bad} damaged metric line(s).", stacklevel=2)
+
+
 def parse_record(line: bytes) -> list | None:
     """One metrics.jsonl line as [time, kind, name, value, step], or None for a damaged line (numbering keeps it)."""
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..core.series import MAX_POINTS, is_finite_number, thin  # noqa: F401  (re-exported)
+from ..core.series import MAX_POINTS, as_number, is_finite_number, thin  # noqa: F401  (re-exported)
 
 
 def json_safe(value: Any) -> Any:
@@ -37,11 +37,12 @@ class MetricSeries:
 
     def add(self, kind: str, value: Any, step: Any) -> None:
         if kind == "s":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            number = as_number(value)  # None and "NaN"/"Infinity" spellings are gaps in a numeric series
+            if number is None or self.kind == "text":
                 self.kind, self.last = "text", value
                 return
             self.x.append(step if is_finite_number(step) else len(self.x))
-            self.y.append(value)
+            self.y.append(number)
             self.last = value
         elif kind == "l":
             self.kind = "line"

@@ -28,7 +28,7 @@ export function parseArguments(args: unknown[]): Map<string, string> {
 }
 
 function isFlag(arg: string): boolean {
-  return /^--?[A-Za-z_]/.test(arg);
+  return /^--?[A-Za-z_]/.test(arg) && !/^-(inf|infinity|nan)$/i.test(arg); // "-inf" is a value (float('-inf'))
 }
 
 export interface ICompareInput {

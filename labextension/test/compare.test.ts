@@ -13,6 +13,14 @@ describe('parameters from arguments', () => {
       ['arg 1', 'data.csv']
     ]);
   });
+
+  it('reads -inf and -nan as values, not flags', () => {
+    expect(Array.from(parseArguments(['--low', '-inf', '-inf', '--x', '-NaN']).entries())).toEqual([
+      ['--low', '-inf'],
+      ['arg 1', '-inf'],
+      ['--x', '-NaN']
+    ]);
+  });
 });
 
 describe('compare table', () => {

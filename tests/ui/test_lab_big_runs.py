@@ -12,7 +12,15 @@ import time
 
 import pytest
 
-from .conftest import HAVE_CHROMIUM, SCREENSHOTS, open_lab, open_run_view, row, submit, wait_final
+from .conftest import (
+    HAVE_CHROMIUM,
+    SCREENSHOTS,
+    open_lab,
+    open_run_view,
+    row,
+    submit,
+    wait_final,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_CHROMIUM, reason="needs the system Chromium (apt-get install chromium)")]
 
