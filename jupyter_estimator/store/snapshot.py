@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import tempfile
 import uuid
@@ -197,33 +196,42 @@ _clone_unsupported: set[int] = set()  # devices where a clone was refused: not t
 
 def private_copy(source: Path, target: Path, mode: int) -> str:
     """Copy `source` to a new file `target` (clone, else in-kernel copy, else plain); returns how it was done."""
-    with open(source, "rb") as src, open(target, "xb") as dst:
-        device = os.fstat(dst.fileno()).st_dev
-        if device not in _clone_unsupported:
-            try:
-                import fcntl
-                fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
-                os.fchmod(dst.fileno(), mode)
-                return "clone"
-            except (ImportError, OSError):
-                _clone_unsupported.add(device)
-        size = os.fstat(src.fileno()).st_size
-        how = "copy"
+    src = os.open(source, os.O_RDONLY)
+    try:
+        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
-            copied = 0
-            while copied < size:
-                done = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
-                if done == 0:
-                    break
-                copied += done
-            how = "kernel copy"
-        except (AttributeError, OSError):
-            src.seek(0)
-            dst.seek(0)
-            dst.truncate()
-            shutil.copyfileobj(src, dst, _CHUNK)
-        os.fchmod(dst.fileno(), mode)
-        return how
+            return _copy_into(src, dst)
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+
+
+def _copy_into(src: int, dst: int) -> str:
+    device = os.fstat(dst).st_dev
+    if device not in _clone_unsupported:
+        try:
+            import fcntl
+            fcntl.ioctl(dst, _FICLONE, src)
+            return "clone"
+        except (ImportError, OSError):
+            _clone_unsupported.add(device)
+    size = os.fstat(src).st_size
+    try:
+        copied = 0
+        while copied < size:
+            done = os.copy_file_range(src, dst, size - copied)
+            if done == 0:
+                break
+            copied += done
+        return "kernel copy"
+    except (AttributeError, OSError):
+        os.lseek(src, 0, os.SEEK_SET)
+        os.lseek(dst, 0, os.SEEK_SET)
+        os.ftruncate(dst, 0)
+        while chunk := os.read(src, _CHUNK):
+            os.write(dst, chunk)
+        return "copy"
 
 
 def _ignore_spec(source_dir: Path):
