@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -96,11 +97,15 @@ def test_event_loop_keeps_answering_during_a_heavy_read_and_a_held_write_lock(li
         while busy.is_set():
             url = f"{live_server.url}api/status"
             request = urllib.request.Request(url, headers={"Authorization": f"token {live_server.token}"})
+            started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as response:
                 response.read()
-            answered += busy.is_set()
+            if busy.is_set():
+                answered += 1
+                latencies.append(time.perf_counter() - started)
         return answered
 
+    latencies: list[float] = []  # recorded for the closing note and bench comparisons, not asserted (no timing asserts)
     # 1. a heavy read (the first read by name scans the whole file to build the index)
     busy = threading.Event()
     busy.set()
@@ -139,3 +144,8 @@ def test_event_loop_keeps_answering_during_a_heavy_read_and_a_held_write_lock(li
     cancel.join()
     assert answered >= 1, "the server answered nothing while another process held the write lock"
     assert result["cancel"] in (409, 503)  # the run is final (409), or the server gave up waiting (503)
+    out = Path(__file__).resolve().parents[2] / "test-output"
+    out.mkdir(exist_ok=True)
+    (out / "event-loop-latency.json").write_text(json.dumps(
+        {"api_status_requests": len(latencies), "max_ms": round(max(latencies) * 1000, 1),
+         "p50_ms": round(sorted(latencies)[len(latencies) // 2] * 1000, 1)}, indent=1))
