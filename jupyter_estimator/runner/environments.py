@@ -10,7 +10,6 @@ Standard library only: this runs inside the detached supervisor.
 from __future__ import annotations
 
 import collections
-from dataclasses import replace
 import json
 import os
 import shlex
@@ -118,7 +117,7 @@ def _install_pip(uv: str, python: str, pip: list[str], spec: dict[str, Any], log
         for pin, error in broken:
             _say(log, f"{pin.name}=={pin.chosen} does not import beside the other packages ({error}); "
                       f"trying {pin.name}=={pin.newest}.")
-        relaxed = [replace(pin, chosen=pin.newest, why=f"the newest release that resolves ({pin.name}=={pin.chosen}, "
+        relaxed = [pin._replace(chosen=pin.newest, why=f"the newest release that resolves ({pin.name}=={pin.chosen}, "
                                                        "the nearest, does not import)")
                    if any(pin is b for b, _ in broken) else pin for pin in relaxed]
         _run([*install, *[pin.requirement(pip[pin.index]) for pin in relaxed]], log)

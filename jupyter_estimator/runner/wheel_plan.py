@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..core.errors import EnvironmentBuildError
 
@@ -26,8 +25,7 @@ SETTINGS_FIX = ("set the workspace setting environment_pins='relax' (ws.set_sett
                 "the builder move such pins, or change the pin")
 
 
-@dataclass(frozen=True)
-class RelaxedPin:
+class RelaxedPin(NamedTuple):
     index: int  # its place in the package list
     name: str
     pinned: str

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+
+from typing import NamedTuple
 
 from .index import Index
 
 
-@dataclass(frozen=True)
-class EnvironmentRecord:
+class EnvironmentRecord(NamedTuple):
     name: str
     version: int
     definition: str  # JSON of the environment's spec

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..core.errors import invalid
+
+# A folder holding this file is a workspace store; no snapshot ever contains one (runs, blobs, the index).
+WORKSPACE_MARKER = ".jupyter-estimator-workspace"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -57,11 +59,12 @@ def resolve_inside(root: Path, relative: PurePosixPath, field: str) -> Path:
     return target
 
 
-@dataclass
 class TreeFiles:
     """The files of a tree that may be copied or served, and what was left out (with why)."""
-    files: list[tuple[str, Path]] = field(default_factory=list)  # (posix path relative to the tree, file to read)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (posix path, why)
+
+    def __init__(self, files: list[tuple[str, Path]] | None = None, skipped: list[tuple[str, str]] | None = None) -> None:
+        self.files = files if files is not None else []  # (posix path relative to the tree, file to read)
+        self.skipped = skipped if skipped is not None else []  # (posix path, why)
 
     def warning(self, what: str) -> str | None:
         if not self.skipped:

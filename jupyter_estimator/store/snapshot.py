@@ -21,14 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import SnapshotException, invalid
-from .files import read_json, write_json_atomic
+from .files import WORKSPACE_MARKER, read_json, write_json_atomic
 
 DEFAULT_IGNORES = [".git/", ".ipynb_checkpoints/", "__pycache__/", ".azureml/", "azureml-logs/", "azureml-setup/",
                    "/outputs/", ".amlignore.lock",
                    # live SQLite side files: copying one mid-transaction is meaningless, and it may vanish mid-read
                    "*.sqlite-wal", "*.sqlite-shm", "*.sqlite-journal", "*.db-wal", "*.db-shm", "*.db-journal"]
-# A folder holding this file is a workspace store; no snapshot ever contains one (runs, blobs, the index).
-WORKSPACE_MARKER = ".jupyter-estimator-workspace"
 WARN_BYTES = 300 * 1024 * 1024
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024
 DEFAULT_MAX_FILES = 100_000

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import RunNotFoundException, invalid
-from .files import read_json, write_json_atomic
+from .files import WORKSPACE_MARKER, read_json, write_json_atomic
 from .compute_targets import ComputeTargetRecords
 from .environment_records import EnvironmentRecords
 from .index import Index
 from .model_records import ModelRecords
 from .run_folder import RunFolder
-from .snapshot import WORKSPACE_MARKER
 
 HOME_ENV = "JUPYTER_ESTIMATOR_HOME"
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,255}$")
