@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Integer, List, Unicode
+from traitlets import Float, Integer, List, Type, Unicode
 
 from ..client.workspace import Workspace
 from ..core.errors import StoreError
@@ -43,6 +43,11 @@ class EstimatorApp(ExtensionApp):
     index_busy_timeout = Float(5.0, config=True,
                                help="Seconds a request waits for another process's write lock on the index before "
                                     "answering 503 (busy, retry).")
+    tensorboard_manager_class = Type(TensorboardManager, klass=TensorboardManager, config=True,
+                                     help="The TensorBoard manager (a subclass of TensorboardManager): swap it to change "
+                                          "how TensorBoards are started or proxied.")
+    status_watcher_class = Type(StatusWatcher, klass=StatusWatcher, config=True,
+                                help="The status watcher (a subclass of StatusWatcher) that announces run status changes.")
     _recovering = threading.Lock()
 
     def initialize_settings(self) -> None:
@@ -90,9 +95,11 @@ class EstimatorApp(ExtensionApp):
         # Kernels started by this server inherit this, so their SDK opens the same workspace.
         os.environ["JUPYTER_ESTIMATOR_HOME"] = self.workspace.path
         self.workspace.reconcile()
-        self.tensorboards = TensorboardManager(self.workspace.store, self.serverapp.base_url, self.tensorboard_idle_seconds)
+        self.tensorboards = self.tensorboard_manager_class(self.workspace.store, self.serverapp.base_url,
+                                                           self.tensorboard_idle_seconds)
         self._reap_stray_tensorboards()  # left by a server that was killed: stopped, temp folders removed
-        self.watcher = StatusWatcher(self.workspace.store, self._emit, self._mark_activity, self.status_poll_interval)
+        self.watcher = self.status_watcher_class(self.workspace.store, self._emit, self._mark_activity,
+                                                 self.status_poll_interval)
         self.log.info("jupyter_estimator: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:

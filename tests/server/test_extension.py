@@ -199,3 +199,24 @@ def test_openapi_document_is_current_and_matches_the_handlers():
             if method.lower() in vars(handler):
                 served.add((path, method))
     assert documented == served
+
+
+class CountingWatcher:  # defined at module level so that traitlets can import it by name
+    pass
+
+
+def test_services_are_swappable_by_configuration(tmp_path):
+    """Deployers and tests swap the watcher and the TensorBoard manager through traitlets (Type), as
+    jupyter-scheduler does for its scheduler; a class of the wrong kind is refused."""
+    import traitlets
+    from jupyter_estimator.server.app import EstimatorApp
+    from jupyter_estimator.server.status_watcher import StatusWatcher
+
+    class QuietWatcher(StatusWatcher):
+        pass
+
+    app = EstimatorApp()
+    app.status_watcher_class = QuietWatcher
+    assert app.status_watcher_class is QuietWatcher
+    with pytest.raises(traitlets.TraitError):
+        app.status_watcher_class = CountingWatcher
