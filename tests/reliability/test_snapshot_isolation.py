@@ -67,6 +67,9 @@ def _python_for(tmp_path: Path) -> str:
 
 def _run_as_nobody(nobody, tmp_path: Path) -> None:
     python = _python_for(tmp_path)
+    secret = tmp_path / "secret.txt"  # readable by nobody: following the link would copy it
+    secret.write_text("SECRET")
+    os.chmod(secret, 0o644)
     home = tmp_path / "shared"
     home.mkdir()
     project = home / "project"
@@ -79,7 +82,16 @@ def _run_as_nobody(nobody, tmp_path: Path) -> None:
         "exp = Experiment(Workspace(), 'nobody')\n"
         "for _ in range(2):\n"
         f"    run = exp.submit(ScriptRunConfig({str(project)!r}, script='train.py', environment=env))\n"
-        "    print('STATUS', run.wait_for_completion(raise_on_error=False)['status'], run.path)\n")
+        "    print('STATUS', run.wait_for_completion(raise_on_error=False)['status'], run.path)\n"
+        # the symlink rule as an unprivileged user: a link to a file outside the run is skipped, not followed
+        "import os, warnings\n"
+        "os.makedirs(os.path.join(run.path, 'outputs', 'model'), exist_ok=True)\n"
+        "open(os.path.join(run.path, 'outputs', 'model', 'w.bin'), 'wb').write(b'w')\n"
+        f"os.symlink({str(secret)!r}, os.path.join(run.path, 'outputs', 'model', 'extra'))\n"
+        "with warnings.catch_warnings(record=True):\n"
+        "    warnings.simplefilter('always')\n"
+        "    model = run.register_model('m', 'outputs/model')\n"
+        "print('MODEL', sorted(p.name for p in model._folder.rglob('*')))\n")
     shutil.chown(home, nobody.pw_uid, nobody.pw_gid)
     for path in home.rglob("*"):
         shutil.chown(path, nobody.pw_uid, nobody.pw_gid)
@@ -96,3 +108,5 @@ def _run_as_nobody(nobody, tmp_path: Path) -> None:
     assert [s[1] for s in statuses] == ["Completed", "Completed"], result.stdout + result.stderr
     for _, _, path in statuses:
         assert "NOW original|changed by the run|" in Path(path, "user_logs", "std_log.txt").read_text()
+    model_line = next(line for line in result.stdout.splitlines() if line.startswith("MODEL"))
+    assert model_line == "MODEL ['model', 'w.bin']", result.stdout + result.stderr
