@@ -32,9 +32,16 @@ def as_number(value: Any) -> float | int | None:
 
 
 def json_safe(value: Any) -> Any:
-    """A float that JSON cannot carry (NaN, ±inf) as its Python name ('nan', 'inf', '-inf'); anything else as is."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
+    """`value` with every NaN and ±inf inside it as "NaN", "Infinity", "-Infinity" (what JavaScript prints; JSON
+    has no such numbers); tuples as lists, keys as strings. Used by the REST API and the widget alike."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
     return value
 
 

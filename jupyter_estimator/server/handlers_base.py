@@ -15,7 +15,7 @@ from tornado import web
 
 from ..core.errors import StoreError, UserErrorException
 from ..core.limits import MAX_QUERY_INT
-from ..service import views
+from ..core.series import json_safe
 from .errors import message_for, status_for
 
 _WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="estimator-io")
@@ -56,7 +56,7 @@ class EstimatorHandler(APIHandler):
         try:
             text = json.dumps(data, default=str, allow_nan=False)
         except ValueError:  # a NaN or ±inf somewhere (a logged metric): sent as "NaN"/"Infinity", never bare
-            text = json.dumps(views.json_safe_deep(data), default=str, allow_nan=False)
+            text = json.dumps(json_safe(data), default=str, allow_nan=False)
         self.finish(text)
 
     def json_body(self) -> Any:

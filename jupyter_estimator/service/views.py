@@ -9,7 +9,7 @@ from typing import Any
 from ..core.errors import EstimatorError, RunNotFoundException, invalid
 from ..core.status import ALL_STATUSES, is_terminal
 from ..store.reconcile import reconcile_run
-from ..store.metric_series import cached_series, json_safe_deep  # noqa: F401 (json_safe_deep: used by handlers)
+from ..store.metric_series import cached_series
 from ..store.metrics_index import MetricsIndex
 from ..store.files import resolve_inside, safe_relative
 from ..store.run_folder import RESERVED_NAMES, run_files

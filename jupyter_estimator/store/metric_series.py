@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..core.series import as_number, is_finite_number, thin
+from ..core.series import as_number, is_finite_number, json_safe, thin
 from . import metrics_file
 from .files import read_json, write_json_atomic
 
@@ -91,20 +91,7 @@ class MetricSeriesData:
 
     def payload(self, points: int) -> dict[str, Any]:
         if self.kind != "line":
-            return {"kind": self.kind, "count": 1, "last": json_safe_deep(self.last)}
+            return {"kind": self.kind, "count": 1, "last": json_safe(self.last)}
         x, y = thin(self.x, self.y, points, has_gaps=bool(self.nonfinite))
         return {"kind": "line", "x": x, "y": [v if is_finite_number(v) else None for v in y], "count": len(self.y),
-                "nonfinite": self.nonfinite, "last": json_safe_deep(self.last)}
-
-
-def json_safe_deep(value: Any) -> Any:
-    """NaN and ±inf anywhere inside as the strings "NaN", "Infinity", "-Infinity" (what JavaScript prints)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: json_safe_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe_deep(v) for v in value]
-    return value
-
-
+                "nonfinite": self.nonfinite, "last": json_safe(self.last)}

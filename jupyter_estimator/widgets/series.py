@@ -8,23 +8,9 @@ arrive as a string or not at all."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ..core.series import MAX_POINTS, as_number, is_finite_number, thin  # noqa: F401  (re-exported)
-
-
-def json_safe(value: Any) -> Any:
-    """`value` with every NaN and ±inf inside it as "NaN", "Infinity", "-Infinity"; tuples as lists."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k if isinstance(k, str) else str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+from ..core.series import MAX_POINTS, as_number, is_finite_number, json_safe, thin  # noqa: F401  (re-exported)
 
 
 class MetricSeries:

@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 
 from server.conftest import LiveServer
-from server.test_tensorboard import finished_run, logged_run, proxy
+from server.test_tensorboard import finished_run, proxy
+from server.test_tensorboard_local import logged_run
 
 from jupyter_estimator.store.liveness import process_start_ticks
 
