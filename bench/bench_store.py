@@ -19,7 +19,7 @@ RUNS = 100_000
 def fill_index(ws, count: int) -> None:
     """Bulk rows straight into the index (submitting 100k real runs would measure process start-up instead)."""
     index = ws.store.index
-    experiment_ids = [index.experiment_id(f"exp-{i}") for i in range(10)]
+    experiment_ids = [ws.store.experiments.id_of(f"exp-{i}") for i in range(10)]
     now = time.time() - count
     with index.write() as conn:
         conn.executemany(

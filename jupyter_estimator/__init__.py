@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "ComputeTarget": "client.compute",
     "LocalCompute": "client.compute",
     "AmlCompute": "client.compute",
+    "DockerCompute": "client.compute",
     "RemoteCompute": "client.compute",
     "Estimator": "core.estimator",
     "PyTorch": "core.estimator",

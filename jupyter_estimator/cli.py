@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 from pathlib import Path
 
 from .core.errors import EstimatorError
+from .store.run_filter import RunFilter
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -37,7 +39,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
     source = Path(args.source_directory or ".")
     options = SubmitOptions(target=args.target, script=args.script, params=_pairs(args.param, "--param"), pip=args.pip or [],
                             conda=args.conda or [], requirements=args.requirements, user_managed=args.user_managed,
-                            env=_pairs(args.env, "--env"), max_run_duration=args.max_run_duration)
+                            env=_pairs(args.env, "--env"), max_run_duration=args.max_run_duration,
+                            docker_image=args.image, use_docker=True if args.docker else None)
     estimator = Estimator(str(source), _deprecation_warning=False, **options.estimator_kwargs())
     experiment = Experiment(_workspace(args), args.experiment or source.absolute().name.replace(" ", "-") or "default")
     config = estimator._as_script_run_config()
@@ -54,18 +57,18 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     workspace.reconcile()
-    rows = workspace.store.index.list_runs(experiment_name=args.experiment, status=args.status,
-                                           tags=_pairs(args.tag, "--tag") or None, limit=args.limit,
-                                           top_level_only=not args.all)
+    run_filter = RunFilter(experiment_name=args.experiment, status=args.status, tags=_pairs(args.tag, "--tag") or None,
+                           top_level_only=not args.all)
+    rows = workspace.store.runs.list(run_filter, limit=args.limit)
     if args.json:
-        print(json.dumps([dict(row) for row in rows], indent=1, default=str))
+        print(json.dumps([row.as_dict() for row in rows], indent=1, default=str))
         return 0
     print(f"{'RUN ID':<48} {'EXPERIMENT':<20} {'STATUS':<15} {'CREATED':<19} DURATION")
     for row in rows:
-        created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["created_time"]))
-        end = row["end_time"] or (time.time() if row["start_time"] else None)
-        duration = f"{end - row['start_time']:.1f}s" if row["start_time"] and end else "-"
-        print(f"{row['run_id']:<48} {row['experiment_name']:<20} {row['status']:<15} {created:<19} {duration}")
+        created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.created_time))
+        end = row.end_time or (time.time() if row.start_time else None)
+        duration = f"{end - row.start_time:.1f}s" if row.start_time and end else "-"
+        print(f"{row.run_id:<48} {row.experiment_name:<20} {row.status:<15} {created:<19} {duration}")
     return 0
 
 
@@ -115,6 +118,40 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_images(args: argparse.Namespace) -> int:
+    from .runner import docker_image_admin as admin
+    from .runner.docker_engine import EngineUnavailable, connect, engine_address
+    if not args.prune and (args.dry_run or args.older_than is not None):
+        print("error: --dry-run and --older-than go with --prune", file=sys.stderr)
+        return 2
+    workspace = _workspace(args)
+    config = admin.engine_config(workspace.store, args.target)
+    try:
+        client = connect(config)
+    except EngineUnavailable as exc:  # one line, no traceback: the message names the engine and the fix
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1
+    import docker
+    import requests
+    try:
+        if args.prune:
+            images = admin.prune_environment_images(client, workspace.store, args.older_than, args.dry_run)
+        else:
+            images = admin.list_environment_images(client, workspace.store)
+    except (docker.errors.DockerException, requests.RequestException) as exc:  # it stopped answering mid-way
+        print(f"error: docker: the engine at {engine_address(config)} failed: {' '.join(str(exc).split())}",
+              file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    if args.json:
+        print(json.dumps([image.as_dict() for image in images], indent=1))
+        return 0
+    lines = admin.prune_report(images, args.dry_run, args.older_than) if args.prune else admin.table(images)
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_rebuild_index(args: argparse.Namespace) -> int:
     import warnings
     from .core.errors import IndexDamaged
@@ -136,11 +173,25 @@ def cmd_rebuild_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str) -> float:
+    if not text.replace(".", "", 1).isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of days >= 0, got {text!r}")
+    return float(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter estimator", description=__doc__)
     parser.add_argument("--workspace", help="workspace folder (default: $JUPYTER_ESTIMATOR_HOME or the Jupyter data dir)")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_submit(commands)
+    _add_listing_commands(commands)
+    _add_images(commands)
+    rebuild = commands.add_parser("rebuild-index", help="rebuild the run and model index from the folders on disk")
+    rebuild.set_defaults(func=cmd_rebuild_index)
+    return parser
 
+
+def _add_submit(commands: Any) -> None:
     submit = commands.add_parser("submit", help="submit a script and stream its output",
                                  usage="jupyter estimator submit SCRIPT [options] [-- SCRIPT ARGS...]")
     submit.add_argument("script", help="entry script, relative to --source-directory")
@@ -152,12 +203,17 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--conda", action="append", help="conda package (repeatable)")
     submit.add_argument("--requirements", help="pip requirements file, relative to the source directory")
     submit.add_argument("--user-managed", action="store_true", help="run with this Python as it is")
+    submit.add_argument("--docker", action="store_true",
+                        help="run in a container (the workspace's docker_default_image unless --image names one)")
+    submit.add_argument("--image", help="Docker image to run in (implies --docker)")
     submit.add_argument("--env", action="append", help="environment variable KEY=VALUE (repeatable)")
     submit.add_argument("--tag", action="append", help="tag KEY=VALUE (repeatable)")
     submit.add_argument("--max-run-duration", type=int, help="seconds before the run is stopped")
     submit.add_argument("--detach", action="store_true", help="return after submitting")
     submit.set_defaults(func=cmd_submit)
 
+
+def _add_listing_commands(commands: Any) -> None:
     runs = commands.add_parser("runs", help="list runs, newest first")
     runs.add_argument("-e", "--experiment")
     runs.add_argument("--status")
@@ -184,9 +240,23 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list registered models")
     models.add_argument("name", nargs="?")
     models.set_defaults(func=cmd_models)
-    rebuild = commands.add_parser("rebuild-index", help="rebuild the run and model index from the folders on disk")
-    rebuild.set_defaults(func=cmd_rebuild_index)
-    return parser
+
+
+def _add_images(commands: Any) -> None:
+    images = commands.add_parser(
+        "images", help="list the Docker environment images with size and last use; --prune removes unused ones",
+        description="Docker runs build one environment image (jupyter-estimator/env:<key>) per base image and "
+                    "package list. LAST USED is this workspace's last run with the image ('never here': none). "
+                    "--prune removes the ones no container (running or stopped) uses; base images are never removed.")
+    images.add_argument("--prune", action="store_true", help="remove environment images no container uses")
+    images.add_argument("--older-than", type=_days, metavar="DAYS",
+                        help="with --prune: only images not used for DAYS days (by this workspace; else since built)")
+    images.add_argument("--dry-run", action="store_true", help="with --prune: say what would go, remove nothing")
+    images.add_argument("-t", "--target", default="local",
+                        help="the engine of this Docker compute target (default: local, i.e. DOCKER_HOST or the "
+                             "current Docker context)")
+    images.add_argument("--json", action="store_true")
+    images.set_defaults(func=cmd_images)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,10 @@
     %%estimator --param lr=0.1 --pip scikit-learn --wait --name run
     import sys; print(sys.argv)
 
+    %%estimator --docker --pip scikit-learn --wait       (in a container: the workspace's default image)
+    %%estimator --image python:3.11-slim --wait          (in a container of that image)
+    %estimator_targets                                   (the compute targets, and why one cannot run here)
+
 Formatters: tell black/ruff to leave cells starting with `%%estimator` alone (e.g. jupyter-black's
 `--skip-magics`, or ruff's notebook support, which skips cell magics by default).
 """
@@ -24,6 +28,7 @@ from IPython.display import HTML, display
 from .client.notebook import notebook_experiment_name
 from .client.submit_options import DISTRIBUTED, SubmitOptions, key_value_pairs
 from .core.errors import ActivityFailedException, EstimatorError
+from .store.run_filter import RunFilter
 
 CONFIG_KEYS = {"source_directory", "entry_script", "script", "compute_target", "script_params", "arguments", "pip_packages",
                "conda_packages", "pip_requirements_file", "conda_dependencies_file", "custom_docker_image", "node_count",
@@ -44,12 +49,16 @@ class EstimatorMagics(Magics):
     @argument("--experiment", help="experiment name (default: the notebook's name)")
     @argument("--script", default="train.py", help="file name the cell is written to (default: train.py)")
     @argument("--source-directory", help="folder snapshotted with the cell, which is laid over it (not touched)")
-    @argument("--target", default="local", help="compute target (default: local)")
+    @argument("--target", default="local",
+              help="compute target (default: local); %%estimator_targets lists them, and why one cannot run here")
     @argument("--param", action="append", default=[], metavar="KEY=VALUE", help="script parameter (repeatable)")
     @argument("--pip", action="append", default=[], help="pip package (repeatable)")
     @argument("--conda", action="append", default=[], help="conda package (repeatable)")
     @argument("--requirements", help="pip requirements file in the source directory")
-    @argument("--docker-image", help="Docker image to run in")
+    @argument("--docker", action="store_true",
+              help="run in a container (use_docker=True): the --image given, else the workspace's default image")
+    @argument("--image", "--docker-image", dest="docker_image", metavar="IMAGE",
+              help="Docker image to run in (implies --docker)")
     @argument("--nodes", type=int, default=1, help="node count (default: 1)")
     @argument("--processes-per-node", type=int, default=1, help="processes per node (default: 1)")
     @argument("--distributed", choices=sorted(DISTRIBUTED), help="distributed launch")
@@ -78,6 +87,8 @@ class EstimatorMagics(Magics):
         try:
             run = self._submit(args, cell)
         except EstimatorError as exc:
+            if _about_the_target(exc):
+                raise UsageError(f"%%estimator: --target {args.target!r}: {exc}\n{_targets_text()}") from None
             raise UsageError(f"%%estimator: {exc}") from None
         if args.name:
             self.shell.user_ns[args.name] = run
@@ -112,7 +123,8 @@ class EstimatorMagics(Magics):
     def _from_options(self, args: argparse.Namespace) -> dict[str, Any]:
         options = SubmitOptions(
             target=args.target, params=_pairs(args.param, "--param"), pip=args.pip, conda=args.conda,
-            requirements=args.requirements, docker_image=args.docker_image, nodes=args.nodes,
+            requirements=args.requirements, docker_image=args.docker_image, use_docker=True if args.docker else None,
+            nodes=args.nodes,
             processes_per_node=args.processes_per_node, distributed=args.distributed, env=_pairs(args.env, "--env"),
             user_managed=args.user_managed, max_run_duration=args.max_run_duration)
         kwargs = options.estimator_kwargs()
@@ -125,10 +137,10 @@ class EstimatorMagics(Magics):
     def estimator_runs(self, line: str) -> None:
         from .client.workspace import Workspace
         workspace = Workspace()
-        rows = workspace.store.index.list_runs(experiment_name=line.strip() or None, limit=20)
+        rows = workspace.store.runs.list(RunFilter(experiment_name=line.strip() or None), limit=20)
         cells = "".join(
-            f"<tr><td>{html.escape(r['run_id'])}</td><td>{html.escape(r['experiment_name'])}</td>"
-            f"<td>{html.escape(r['status'])}</td><td>{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r['created_time']))}</td></tr>"
+            f"<tr><td>{html.escape(r.run_id)}</td><td>{html.escape(r.experiment_name)}</td>"
+            f"<td>{html.escape(r.status)}</td><td>{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created_time))}</td></tr>"
             for r in rows)
         display(HTML(f"<table><tr><th>Run</th><th>Experiment</th><th>Status</th><th>Created</th></tr>{cells}</table>"))
 
@@ -165,11 +177,43 @@ class EstimatorMagics(Magics):
         return board
 
     @line_magic
+    def estimator_targets(self, line: str) -> None:
+        """List the compute targets: whether each can run here now (and why not), and whether it runs containers."""
+        from .client.submit_options import target_rows
+        from .client.workspace import Workspace
+        rows = target_rows(Workspace())
+        cells = "".join(
+            f"<tr><td>{html.escape(r['name'])}</td><td>{html.escape(str(r.get('type', '')))}</td>"
+            f"<td>{'yes' if r.get('available') else 'no: ' + html.escape(r.get('reason') or '')}</td>"
+            f"<td>{'yes' if r.get('docker') else 'no: ' + html.escape(r.get('docker_reason') or '')}</td></tr>"
+            for r in rows)
+        display(HTML(f"<table><tr><th>Target</th><th>Type</th><th>Available here</th><th>Docker</th></tr>{cells}</table>"))
+
+    @line_magic
     def estimator_form(self, line: str) -> Any:
         from .widgets.form import EstimatorForm
         form = EstimatorForm()
         display(form)
         return None
+
+
+def _about_the_target(exc: EstimatorError) -> bool:
+    """Whether a refusal is about --target (no such target, or it cannot run here now)."""
+    from .core.errors import ComputeTargetException
+    return (exc.field == "compute_target" or isinstance(exc, ComputeTargetException)
+            or str(exc).startswith(("compute_target:", "name: compute target")))
+
+
+def _targets_text() -> str:
+    from .client.submit_options import describe_targets, target_rows
+    from .client.workspace import Workspace
+    try:
+        rows = target_rows(Workspace())
+    except EstimatorError as exc:  # the listing is a help; the refusal is what counts
+        return f"(the compute targets could not be listed: {exc})"
+    usable = [row["name"] for row in rows if row.get("available")]
+    return (f"Compute targets here:\n{describe_targets(rows)}\n"
+            f"Fix: pass --target with one of {usable}, or create the target first (ComputeTarget.create).")
 
 
 def _from_yaml(text: str) -> tuple[dict[str, Any], str | None, dict[str, str]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .store.files import read_json
-from .store.liveness import is_alive, process_start_ticks
+from .store.liveness import boot_id, command_line, is_alive, process_start_ticks
 
 TEMP_PREFIX = "jupyter-estimator-tensorboard-"  # each TensorBoard's own temp folder, in the system temp dir
 REGISTRY_FOLDER = "tensorboards"  # under the workspace: one JSON entry per TensorBoard started
@@ -113,22 +113,14 @@ def _spawn(argv: list[str], **popen: Any) -> subprocess.Popen:
     return spawner.submit(subprocess.Popen, wrapped, **popen).result()
 
 
-def _boot_id() -> str | None:
-    try:
-        with open("/proc/sys/kernel/random/boot_id") as handle:
-            return handle.read().strip()
-    except OSError:
-        return None
-
-
 def _identity(pid: int) -> dict[str, Any]:
-    return {"pid": pid, "start_ticks": process_start_ticks(pid), "boot_id": _boot_id()}
+    return {"pid": pid, "start_ticks": process_start_ticks(pid), "boot_id": boot_id()}
 
 
-def _same_process(pid: Any, start_ticks: Any, boot_id: Any) -> bool:
+def _same_process(pid: Any, start_ticks: Any, recorded_boot: Any) -> bool:
     """Whether `pid` is still the very process recorded: same boot, same start time. Without a recorded start
     time (no procfs) nothing can be proved, and the answer is no."""
-    if not isinstance(pid, int) or pid <= 0 or not isinstance(start_ticks, int) or boot_id != _boot_id():
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(start_ticks, int) or recorded_boot != boot_id():
         return False
     return process_start_ticks(pid) == start_ticks
 
@@ -136,17 +128,13 @@ def _same_process(pid: Any, start_ticks: Any, boot_id: Any) -> bool:
 def _owner_alive(owner: Any) -> bool:
     if not isinstance(owner, dict) or not isinstance(owner.get("pid"), int):
         return False
-    if owner.get("boot_id") != _boot_id():
+    if owner.get("boot_id") != boot_id():
         return False  # recorded before a reboot: that process is gone
     return is_alive(owner["pid"], owner.get("start_ticks"))
 
 
 def _is_tensorboard(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return b"tensorboard.main" in handle.read()
-    except OSError:
-        return False
+    return b"tensorboard.main" in command_line(pid)
 
 
 def reap_strays(registry: str | Path, wait: float = 10.0) -> list[dict[str, Any]]:

@@ -29,5 +29,21 @@ export default tseslint.config(
         }
       ]
     }
+  },
+  {
+    // The notebook widget bundles src/shared/ too (widgets_src/build.mjs), outside JupyterLab and with its own
+    // uPlot: so nothing from JupyterLab, nothing from the rest of src/, and uPlot for its types only.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@jupyterlab/*', '@lumino/*', '../*'], message: 'src/shared/ is bundled into the notebook widget: keep it free of JupyterLab and of the rest of src/.' }
+          ],
+          paths: [{ name: 'uplot', allowTypeImports: true, message: 'import type only: each front end bundles its own uPlot.' }]
+        }
+      ]
+    }
   }
 );

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_estimator import (AmlCompute, ComputeTarget, CondaDependencies, Environment, Estimator, Experiment, Model,
+from jupyter_estimator import (AmlCompute, ComputeTarget, CondaDependencies, DockerConfiguration, Environment, Estimator, Experiment, Model,
                                MpiConfiguration, PyTorchConfiguration, ScriptRunConfig, Workspace)
 from jupyter_estimator.core.errors import EstimatorError
 
@@ -63,7 +63,9 @@ def cases(ws, exp, src, finished_run):
     yield "max_nodes < min_nodes", lambda: AmlCompute.provisioning_configuration(min_nodes=3, max_nodes=2), "max_nodes"
     yield "submit: script outside source", lambda: exp.submit(ScriptRunConfig(src, script="../outside.py")), "script"
     yield "submit: distributed not available", lambda: exp.submit(_est(src, node_count=2, distributed_backend="mpi")()), "distributed_training"
-    yield "submit: docker not available", lambda: exp.submit(_est(src, custom_docker_image="python:3.11")()), "use_docker"
+    yield "submit: docker option not allowed", lambda: exp.submit(ScriptRunConfig(
+        src, script="train.py", docker_runtime_config=DockerConfiguration(use_docker=True, arguments=["--privileged"]))), \
+        "environment.docker.arguments"
     yield "submit: non-dict tags", lambda: exp.submit(ScriptRunConfig(src, script="train.py"), tags=["a"]), "tags"
     yield "submit: not a config", lambda: exp.submit("train.py"), "config"
     yield "experiment name", lambda: Experiment(ws, "bad name!"), "name"

@@ -12,6 +12,7 @@ import pytest
 from jupyter_estimator.core.errors import StoreError
 from jupyter_estimator.store.db import MIGRATIONS
 from jupyter_estimator.store.index import reset_connections
+from jupyter_estimator.store.run_filter import RunFilter
 from jupyter_estimator.store.workspace_store import WorkspaceStore
 
 LATEST = len(MIGRATIONS)
@@ -95,13 +96,13 @@ def test_a_store_at_an_older_schema_opens_and_upgrades(tmp_path, version):
     WorkspaceStore(tmp_path / "new-workspace")
     assert schema(index_path) == schema(tmp_path / "new-workspace" / "index.sqlite")
     index = store.index
-    listed = index.list_runs(experiment_name="old-exp")
-    assert [(row["run_id"], row["status"]) for row in listed] == [("old-exp_2_bbbbbbbb", "Failed"),
+    listed = store.runs.list(RunFilter(experiment_name="old-exp"))
+    assert [(row.run_id, row.status) for row in listed] == [("old-exp_2_bbbbbbbb", "Failed"),
                                                                 ("old-exp_1_aaaaaaaa", "Completed")]
-    first = index.run_row("old-exp_1_aaaaaaaa")
-    assert (first["experiment_name"], first["target"], first["end_time"]) == ("old-exp", "local", CREATED + 20)
-    assert index.key_values("run_tags", "old-exp_1_aaaaaaaa") == {"stage": "dev"}
-    assert index.key_values("run_properties", "old-exp_1_aaaaaaaa") == {"git": "abc123"}
+    first = store.runs.get("old-exp_1_aaaaaaaa")
+    assert (first.experiment_name, first.target, first.end_time) == ("old-exp", "local", CREATED + 20)
+    assert store.runs.tags("old-exp_1_aaaaaaaa") == {"stage": "dev"}
+    assert store.runs.properties("old-exp_1_aaaaaaaa") == {"git": "abc123"}
     assert [tuple(r) for r in index.read("SELECT name, value, step, count FROM run_metrics_latest")] == \
         [("accuracy", "0.97", 9, 10)]
     assert [tuple(r) for r in index.read("SELECT name, version, run_id FROM models")] == \
@@ -109,7 +110,7 @@ def test_a_store_at_an_older_schema_opens_and_upgrades(tmp_path, version):
     assert [tuple(r) for r in index.read("SELECT name, version FROM environments")] == [("old-env", 1)]
     assert [tuple(r) for r in index.read("SELECT name, type FROM compute_targets")] == [("old-target", "local")]
     # and it keeps working: a new experiment and run go in beside the old ones
-    experiment = index.experiment_id("new-exp")
+    experiment = store.experiments.id_of("new-exp")
     assert experiment is not None and experiment != 1
 
 

@@ -77,7 +77,8 @@ def test_cell_magic_yaml_config(shell, project):
     ("--config", "- a\n- b", "mapping"),
     ("--experiment 'bad name!'", "print(1)", "name"),
 ])
-def test_bad_magic_options_are_usage_errors_and_submit_nothing(shell, ws, line, body, fragment):
+def test_bad_magic_options_are_usage_errors_and_submit_nothing(shell, ws, line, body, fragment, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/jupyter-estimator-no-engine.sock")  # Docker is refused here
     before = run_count(ws)
     with pytest.raises(UsageError, match=fragment):
         shell.run_cell_magic("estimator", line, body)
@@ -264,12 +265,13 @@ def test_estimator_form_validates_submits_and_emits_code(shell, ws, project):
     assert form.code_button.code == code  # what "Insert code" inserts (in the browser: tests/ui/test_notebook_widgets.py)
 
 
-def test_estimator_form_checks_exactly_what_submit_checks(shell, ws, project):
+def test_estimator_form_checks_exactly_what_submit_checks(shell, ws, project, monkeypatch):
     import html
     from jupyter_estimator import Experiment
     from jupyter_estimator.core.errors import EstimatorError
     from jupyter_estimator.widgets import EstimatorForm
     project.write("train.py", "print('hello')\n")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/jupyter-estimator-no-engine.sock")  # Docker is refused here
     form = EstimatorForm(workspace=ws, experiment="form-exp", source_directory=str(project))
     assert form.submit_button.disabled and "jest-form-hint" in form.status.value  # nothing typed: a hint, no error
     assert "jest-form-error" not in form.status.value and "#a00" not in form.status.value
@@ -290,10 +292,9 @@ def test_estimator_form_checks_exactly_what_submit_checks(shell, ws, project):
         assert "Ready to submit." in form.status.value
     assert "use_docker" in refusals["docker"] and "distributed_training" in refusals["mpi"]
     assert run_count(ws) == 0
-    # the Docker target the service refuses is offered disabled, its reason as the tooltip
+    # "Run in Docker" is offered disabled, the service's reason as the tooltip (tests/containers/test_docker_surfaces.py)
     assert form.compute_target.options == ("local",)
-    docker = form.unavailable_targets["docker"]
-    assert docker.disabled and docker.tooltip == refusals["docker"]
+    assert form.use_docker.disabled and form.use_docker.tooltip.endswith(refusals["docker"].split(" but ", 1)[1])
 
 
 @pytest.mark.slow

@@ -167,6 +167,7 @@ def test_offline_run_prints_what_it_would_log(tmp_path, monkeypatch):
 def test_importing_for_a_script_pulls_in_no_heavy_modules():
     code = ("import sys\nfrom jupyter_estimator import Run\nfrom jupyter_estimator.azureml.core import Run as R2\n"
             "assert R2 is Run\nr = Run.get_context()\nr.log('a', 1)\n"
+            "import jupyter_estimator.client.experiment, jupyter_estimator.client.workspace  # what a run inside a run loads\n"
             "heavy = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jupyter_server', 'tornado', "
             "'ipywidgets', 'IPython', 'yaml', 'pathspec', 'jupyter_core')]\nprint(heavy)")
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)

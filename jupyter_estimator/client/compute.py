@@ -3,7 +3,7 @@
 `local` always exists. `AmlCompute` targets are accepted so AML notebooks run unchanged: a
 "cluster" created with `ComputeTarget.create(ws, name, AmlCompute.provisioning_configuration(...))`
 is a named target backed by the local target (its node limits become the run's limits when
-distributed launch arrives). Docker and Ray targets join this registry in later versions.
+distributed launch arrives). `DockerCompute` targets run every run in a container on a Docker engine.
 """
 
 from __future__ import annotations
@@ -143,7 +143,49 @@ class RemoteCompute(ComputeTarget):
                                      "Fix: use compute_target='local'.", field="address")
 
 
-_TYPES: dict[str, type[ComputeTarget]] = {"LocalCompute": LocalCompute, "AmlCompute": AmlCompute}
+class _DockerProvisioning(_ProvisioningConfiguration):
+    target_type = "DockerCompute"
+
+
+class DockerCompute(ComputeTarget):
+    """A Docker engine as a named target: every run submitted to it runs in a container there.
+
+    The engine is found as the Docker CLI finds it (DOCKER_HOST, the current context, the default socket)
+    unless `base_url` names one (unix://, tcp:// with TLS from DOCKER_CERT_PATH/DOCKER_TLS_VERIFY, ssh://).
+    """
+    type = "DockerCompute"
+
+    @staticmethod
+    def provisioning_configuration(base_url: str | None = None, default_image: str | None = None, shm_size: str = "2g",
+                                   gpus: Any = None, network: str = "bridge", tls_verify: bool | None = None,
+                                   cert_path: str | None = None) -> _ProvisioningConfiguration:
+        from ..core.run_configuration import _check_shm_size
+        if base_url is not None and (not isinstance(base_url, str)
+                                     or not base_url.startswith(("unix://", "tcp://", "ssh://", "npipe://"))):
+            raise invalid("base_url", base_url, "must be an engine address", "pass e.g. 'unix:///var/run/docker.sock', "
+                          "'tcp://host:2376' or 'ssh://user@host' (or None to find it as the Docker CLI does)",
+                          ComputeTargetException)
+        if default_image is not None and (not isinstance(default_image, str) or not default_image.strip() or " " in default_image):
+            raise invalid("default_image", default_image, "must be an image reference", "pass e.g. 'python:3.11-slim'",
+                          ComputeTargetException)
+        _check_shm_size(shm_size)
+        if gpus not in (None, "all") and not (isinstance(gpus, int) and not isinstance(gpus, bool) and gpus >= 1):
+            raise invalid("gpus", gpus, "must be None, 'all' or a number of GPUs", "pass gpus='all' or gpus=1",
+                          ComputeTargetException)
+        if not isinstance(network, str) or not network or network == "host":
+            raise invalid("network", network, "must be a Docker network name other than 'host'",
+                          "pass network='bridge' or a network you made with `docker network create`", ComputeTargetException)
+        return _DockerProvisioning(base_url=base_url, default_image=default_image, shm_size=shm_size, gpus=gpus,
+                                   network=network, tls_verify=tls_verify, cert_path=cert_path)
+
+    def availability(self) -> str | None:
+        """None when the engine answers, else why not."""
+        from ..runner.docker_engine import engine_problem
+        return engine_problem(self.config)
+
+
+_TYPES: dict[str, type[ComputeTarget]] = {"LocalCompute": LocalCompute, "AmlCompute": AmlCompute,
+                                          "DockerCompute": DockerCompute}
 
 
 def get_compute_target(workspace: Any, name: Any) -> ComputeTarget:
@@ -151,6 +193,23 @@ def get_compute_target(workspace: Any, name: Any) -> ComputeTarget:
         name = name.name
     resolved = resolve_target(workspace.store, name)
     return object.__new__(_TYPES.get(resolved.type, ComputeTarget))._setup(workspace, resolved.name, resolved.config)
+
+
+def target_availability(workspace: Any) -> list[dict[str, Any]]:
+    """Every target with whether it can run here now and, if not, why (what the form, the CLI and the API show)."""
+    from ..runner.targets import target_kinds
+    kinds = target_kinds()
+    rows = []
+    for target in list_compute_targets(workspace).values():
+        kind = next((k for k in kinds.values() if target.type in k.types), kinds[LOCAL])
+        reason = kind.availability(target.config) if target.name != LOCAL else None
+        if reason or not kind.supported_features()["docker"]:
+            docker = reason or "this target does not run containers"
+        else:
+            docker = kind.docker_problem(target.config)
+        rows.append({"name": target.name, "type": target.type, "available": reason is None, "reason": reason,
+                     "docker": docker is None, "docker_reason": docker})
+    return rows
 
 
 def list_compute_targets(workspace: Any) -> dict[str, ComputeTarget]:

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import html
-import json
-import re
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..core.errors import invalid
+from ..core.names import EXPERIMENT_NAME, EXPERIMENT_NAME_RULE
+from ..store.run_filter import RunFilter
 from .workspace import Workspace
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$")
 PAGE_SIZE = 100
 
 
 def validate_experiment_name(name: Any) -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise invalid("name", name, "experiment names start with a letter or digit and hold only letters, digits, "
-                      "'_' and '-' (at most 255)", "pass e.g. name='my-experiment'")
+    if not isinstance(name, str) or not EXPERIMENT_NAME.match(name):
+        raise invalid("name", name, EXPERIMENT_NAME_RULE, "pass e.g. name='my-experiment'")
     return name
 
 
@@ -30,7 +28,7 @@ class Experiment:
             raise invalid("workspace", workspace, "must be a Workspace", "pass Workspace() or Workspace.from_config()")
         self.workspace = workspace
         self.name = name if _skip_name_validation else validate_experiment_name(name)
-        self._id = workspace.store.index.experiment_id(self.name, create=_create_in_cloud)
+        self._id = workspace.store.experiments.id_of(self.name, create=_create_in_cloud)
 
     @property
     def id(self) -> int | None:
@@ -56,9 +54,9 @@ class Experiment:
         from .run import Run
         offset = 0
         while True:
-            rows = self.workspace.store.index.list_runs(experiment_name=self.name, top_level_only=not include_children,
-                                                        tags=tags, properties=properties, run_type=type, status=status,
-                                                        limit=PAGE_SIZE, offset=offset)
+            run_filter = RunFilter(experiment_name=self.name, top_level_only=not include_children, tags=tags,
+                                   properties=properties, run_type=type, status=status)
+            rows = self.workspace.store.runs.list(run_filter, limit=PAGE_SIZE, offset=offset)
             for row in self.workspace.store.sync_statuses(rows):
                 yield Run._from_row(self, row)
             if len(rows) < PAGE_SIZE:
@@ -71,13 +69,13 @@ class Experiment:
         if view_type not in ("ActiveOnly", "All", "ArchivedOnly"):
             raise invalid("view_type", view_type, "is not a view type", "use 'ActiveOnly', 'All' or 'ArchivedOnly'")
         result = []
-        for row in workspace.store.index.experiments():
-            archived = row["archived_time"] is not None
+        for row in workspace.store.experiments.list():
+            archived = row.archived_time is not None
             if (view_type == "ActiveOnly" and archived) or (view_type == "ArchivedOnly" and not archived):
                 continue
-            if experiment_name is not None and row["name"] != experiment_name:
+            if experiment_name is not None and row.name != experiment_name:
                 continue
-            experiment = Experiment(workspace, row["name"], _skip_name_validation=True)
+            experiment = Experiment(workspace, row.name, _skip_name_validation=True)
             if tags is not None and not _tags_match(experiment.tags, tags):
                 continue
             result.append(experiment)
@@ -86,8 +84,8 @@ class Experiment:
     # tags and archiving -------------------------------------------------------------------------
     @property
     def tags(self) -> dict[str, Any]:
-        row = self.workspace.store.index.experiment_row(self.name)
-        return json.loads(row["tags"]) if row else {}
+        row = self.workspace.store.experiments.get(self.name)
+        return row.tags if row else {}
 
     def tag(self, key: str, value: Any = None) -> None:
         self.set_tags({key: value})
@@ -96,27 +94,27 @@ class Experiment:
         if not isinstance(tags, dict):
             raise invalid("tags", tags, "must be a dict", "pass e.g. {'team': 'vision'}")
         merged = {**self.tags, **{str(k): (None if v is None else str(v)) for k, v in tags.items()}}
-        self.workspace.store.index.set_experiment_field(self.name, "tags", json.dumps(merged))
+        self.workspace.store.experiments.set_tags(self.name, merged)
 
     def remove_tags(self, tags: list[str]) -> None:
         merged = {k: v for k, v in self.tags.items() if k not in set(tags)}
-        self.workspace.store.index.set_experiment_field(self.name, "tags", json.dumps(merged))
+        self.workspace.store.experiments.set_tags(self.name, merged)
 
     @property
     def archived_time(self) -> float | None:
-        row = self.workspace.store.index.experiment_row(self.name)
-        return row["archived_time"] if row else None
+        row = self.workspace.store.experiments.get(self.name)
+        return row.archived_time if row else None
 
     def archive(self) -> None:
-        self.workspace.store.index.set_experiment_field(self.name, "archived_time", time.time())
+        self.workspace.store.experiments.set_archived(self.name, time.time())
 
     def reactivate(self, new_name: str | None = None) -> None:
         if new_name is not None:
             raise invalid("new_name", new_name, "renaming on reactivation is not supported", "call reactivate() without it")
-        self.workspace.store.index.set_experiment_field(self.name, "archived_time", None)
+        self.workspace.store.experiments.set_archived(self.name, None)
 
     def refresh(self) -> None:
-        self._id = self.workspace.store.index.experiment_id(self.name, create=False)
+        self._id = self.workspace.store.experiments.id_of(self.name, create=False)
 
     def get_portal_url(self) -> str:
         return Path(self.workspace.path).joinpath("runs").as_uri() + f"?experiment={self.name}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.errors import RunNotFoundException, invalid
 from ..core.status import SCRIPT_RUN_TYPE, RunStatus, is_terminal  # noqa: F401 (re-exported)
+from ..store.run_records import RunRecord
 from ..tracking import context
 from ..tracking.metric_buffer import MetricBuffer
 from ..tracking.offline_run import _OfflineRun  # noqa: F401 (AML's module path names it here too)
@@ -26,7 +27,7 @@ from ..tracking.run_logging import LoggingMixin
 
 class Run(LoggingMixin, InspectMixin):
     def __init__(self, experiment: Any, run_id: str, outputs: Any = None, **kwargs: Any) -> None:
-        row = experiment.workspace.store.index.run_row(run_id) if isinstance(run_id, str) else None
+        row = experiment.workspace.store.runs.get(run_id) if isinstance(run_id, str) else None
         if row is None:
             if not isinstance(run_id, str):
                 raise invalid("run_id", run_id, "must be a run id string", "pass an id from experiment.get_runs()")
@@ -35,26 +36,26 @@ class Run(LoggingMixin, InspectMixin):
         self._bind(experiment, row)
 
     @classmethod
-    def _from_row(cls, experiment: Any, row: Any) -> "Run":
+    def _from_row(cls, experiment: Any, row: RunRecord) -> "Run":
         run = cls.__new__(cls)
-        if experiment.name != row["experiment_name"]:
+        if experiment.name != row.experiment_name:
             from .experiment import Experiment
-            experiment = Experiment(experiment.workspace, row["experiment_name"], _skip_name_validation=True)
+            experiment = Experiment(experiment.workspace, row.experiment_name, _skip_name_validation=True)
         run._bind(experiment, row)
         return run
 
-    def _bind(self, experiment: Any, row: Any) -> None:
+    def _bind(self, experiment: Any, row: RunRecord) -> None:
         self.experiment = experiment
         self._store = experiment.workspace.store
-        self._index = self._store.index
-        self.id = row["run_id"]
+        self._runs = self._store.runs
+        self.id = row.run_id
         self._folder = self._store.run_folder(self.id, must_exist=False)  # listing pages stat nothing
-        self._number = row["run_number"]
-        self._type = row["run_type"]
-        self._parent_id = row["parent_run_id"]
-        self._display_name = row["display_name"]
-        self._description = row["description"]
-        self._status = row["status"]
+        self._number = row.run_number
+        self._type = row.run_type
+        self._parent_id = row.parent_run_id
+        self._display_name = row.display_name
+        self._description = row.description
+        self._status = row.status
         self._in_script = False  # True for the run a submitted script is executing
         self._is_owner = False  # True in the process that created an interactive run
         self._buffer: MetricBuffer | None = None
@@ -79,7 +80,7 @@ class Run(LoggingMixin, InspectMixin):
     def display_name(self, value: str) -> None:
         if not isinstance(value, str) or not value:
             raise invalid("display_name", value, "must be a non-empty string", "pass e.g. 'baseline lr=0.1'")
-        self._index.update_run(self.id, display_name=value)
+        self._runs.update(self.id, display_name=value)
         self._folder.append_meta("display_name", value)
         self._display_name = value
 
@@ -89,7 +90,7 @@ class Run(LoggingMixin, InspectMixin):
 
     @description.setter
     def description(self, value: str) -> None:
-        self._index.update_run(self.id, description=value)
+        self._runs.update(self.id, description=value)
         self._folder.append_meta("description", value)
         self._description = value
 
@@ -144,20 +145,20 @@ class Run(LoggingMixin, InspectMixin):
         from .experiment import Experiment
         from .workspace import Workspace
         workspace = Workspace(path=home)
-        row = workspace.store.index.run_row(run_id)
+        row = workspace.store.runs.get(run_id)
         if row is None:
             raise RunNotFoundException(f"{context.RUN_ID}={run_id!r} names no run in {home}.")
-        run = Run._from_row(Experiment(workspace, row["experiment_name"], _skip_name_validation=True), row)
+        run = Run._from_row(Experiment(workspace, row.experiment_name, _skip_name_validation=True), row)
         run._in_script = True
         return run
 
     @staticmethod
     def get(workspace: Any, run_id: str) -> "Run":
-        row = workspace.store.index.run_row(run_id) if isinstance(run_id, str) else None
+        row = workspace.store.runs.get(run_id) if isinstance(run_id, str) else None
         if row is None:
             raise RunNotFoundException(f"run_id: no run {run_id!r} in workspace {workspace.name!r}.")
         from .experiment import Experiment
-        return Run._from_row(Experiment(workspace, row["experiment_name"], _skip_name_validation=True), row)
+        return Run._from_row(Experiment(workspace, row.experiment_name, _skip_name_validation=True), row)
 
     @staticmethod
     def list(experiment: Any, type: str | None = None, tags: Any = None, properties: Any = None,
@@ -213,7 +214,7 @@ class Run(LoggingMixin, InspectMixin):
     def _summarize_metrics(self) -> None:
         from ..store import metrics_file as metrics_view
         records = metrics_view.iter_records(self._folder.metrics_dir / "metrics.jsonl")
-        self._index.replace_metric_summary(self.id, metrics_view.summary(records))
+        self._store.metric_summaries.replace(self.id, metrics_view.summary(records))
 
     def __enter__(self) -> "Run":
         return self
@@ -333,36 +334,19 @@ def _create_owned_run(experiment: Any, *, run_id: str | None = None, display_nam
                       parent_run_id: str | None = None, status: str = RunStatus.RUNNING, run_type: str | None = None, properties: dict | None = None) -> Run:
     """Create a run owned by this process (interactive, or a child of one): no supervisor involved."""
     from ..store.liveness import identity
+    from ..store.run_creation import create_run
     store = experiment.workspace.store
-    run_id = run_id or str(uuid.uuid4())
-    folder = store.run_folder(run_id, must_exist=False)
-    if folder.path.exists():
-        raise invalid("run_id", run_id, "a run with this id already exists", "leave run_id out for a fresh id")
-    folder.path.mkdir(parents=True)
-    folder.create_layout()
     now = time.time()
-    spec = {"run_id": run_id, "experiment": experiment.name, "run_type": run_type, "parent_run_id": parent_run_id,
-            "target": "local", "submitted_by": getpass.getuser(), "created_time": now}
-    from ..store.files import write_json_atomic
-    write_json_atomic(folder.spec_path, spec)
-    record: dict[str, Any] = {"status": status, "created_time": now, "owner": identity(),
-                              "history": [[status, now]]}
-    if status == RunStatus.RUNNING:
-        record["start_time"] = now
-    folder.write_initial_status(record)
-    if display_name:
-        folder.append_meta("display_name", display_name)
-    if properties:
-        folder.append_meta("properties", properties)
-    try:
-        store.index.insert_run({"run_id": run_id, "experiment_name": experiment.name, "parent_run_id": parent_run_id,
-                                "run_type": run_type, "status": status, "target": "local", "display_name": display_name,
-                                "created_time": now, "start_time": record.get("start_time"),
-                                "submitted_by": spec["submitted_by"]}, properties=properties)
-    except BaseException:
-        import shutil
-        shutil.rmtree(folder.path, ignore_errors=True)
-        raise
-    run = Run._from_row(experiment, store.index.run_row(run_id))
+    record = RunRecord(run_id=run_id or str(uuid.uuid4()), experiment_name=experiment.name, status=status,
+                       created_time=now, parent_run_id=parent_run_id, run_type=run_type, target="local",
+                       display_name=display_name, submitted_by=getpass.getuser(),
+                       start_time=now if status == RunStatus.RUNNING else None)
+    spec = {"run_id": record.run_id, "experiment": experiment.name, "run_type": run_type, "parent_run_id": parent_run_id,
+            "target": "local", "submitted_by": record.submitted_by, "created_time": now}
+    state: dict[str, Any] = {"status": status, "created_time": now, "owner": identity(), "history": [[status, now]]}
+    if record.start_time is not None:
+        state["start_time"] = now
+    record = create_run(store, record, spec, state, properties=properties)
+    run = Run._from_row(experiment, record)
     run._is_owner = True
     return run

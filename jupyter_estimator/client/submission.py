@@ -55,11 +55,14 @@ def build_request(experiment_name: str, config: Any, tags: dict[str, Any] | None
 def _request(experiment_name: str, config: Any, run_config: Any, environment: Any, source_directory: Path | None,
              inline_files: dict[str, str], command: list[str] | None, tags: dict[str, Any] | None, run_id: str | None,
              parent_run_id: str | None) -> SubmitRequest:
+    env_spec = environment_spec(environment, None if source_directory is None else str(source_directory))
+    if run_config.docker.arguments:  # DockerConfiguration(arguments=...) joins the environment's docker arguments
+        env_spec.docker.arguments = [*env_spec.docker.arguments, *map(str, run_config.docker.arguments)]
     return SubmitRequest(
         experiment=experiment_name, source_directory=None if source_directory is None else str(source_directory),
         inline_files=inline_files, script=None if command else config.script,
         command=command, arguments=[str(a) for a in config.arguments], compute_target=run_config.target,
-        environment=environment_spec(environment, None if source_directory is None else str(source_directory)),
+        environment=env_spec,
         environment_variables={str(k): str(v) for k, v in (run_config.environment_variables or {}).items()},
         tags=_clean_tags(tags), max_run_duration_seconds=run_config.max_run_duration_seconds,
         distributed=DistributedRequest(framework=run_config.framework, communicator=str(run_config.communicator),
@@ -80,7 +83,7 @@ def submit(experiment: Any, config: Any, tags: dict[str, Any] | None = None, run
         new_id = connection.submit(with_snapshot(experiment.workspace, request))
     else:
         new_id = submit_run(experiment.workspace, request)
-    return Run._from_row(experiment, experiment.workspace.store.index.run_row(new_id))
+    return Run._from_row(experiment, experiment.workspace.store.runs.get(new_id))
 
 
 def _clean_tags(tags: dict[str, Any] | None) -> dict[str, Any]:

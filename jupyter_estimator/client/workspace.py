@@ -96,6 +96,11 @@ class Workspace:
                 raise invalid(key, value, "must be a number of seconds >= 0", "pass e.g. cancel_grace_seconds=5")
             if key == "environment_source_builds" and not isinstance(value, bool):
                 raise invalid(key, value, "must be True or False", "pass environment_source_builds=True to allow source builds")
+            if key == "docker_default_image" and (not isinstance(value, str) or not value.strip() or " " in value):
+                raise invalid(key, value, "must be an image reference", "pass e.g. docker_default_image='python:3.11-slim'")
+            if key == "docker_build_host_settings" and not isinstance(value, bool):
+                raise invalid(key, value, "must be True or False",
+                              "pass docker_build_host_settings=False to keep the host's CA bundle and index settings out of builds")
             if key == "environment_pins" and value not in ("relax", "strict"):
                 raise invalid(key, value, "must be 'relax' or 'strict'", "pass environment_pins='strict' to fail on unmet pins")
         meta = self._store.metadata()
@@ -128,7 +133,7 @@ class Workspace:
     @property
     def experiments(self) -> dict[str, Any]:
         from .experiment import Experiment
-        return {row["name"]: Experiment(self, row["name"]) for row in self._store.index.experiments()}
+        return {row.name: Experiment(self, row.name) for row in self._store.experiments.list()}
 
     @property
     def compute_targets(self) -> dict[str, Any]:

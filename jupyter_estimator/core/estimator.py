@@ -18,6 +18,7 @@ from .limits import MAX_RUN_DURATION_SECONDS, valid_duration
 from .conda_dependencies import CondaDependencies
 from .environment import DEFAULT_CPU_IMAGE, DEFAULT_GPU_IMAGE, Environment, read_requirements
 from .errors import CapabilityNotAvailable, TrainingException, invalid
+from .paths import resolve_inside
 from .run_configuration import (DockerConfiguration, MpiConfiguration, PyTorchConfiguration, RunConfiguration,
                                 TensorflowConfiguration, _check_shm_size, target_name)
 from .script_params import flatten_script_params
@@ -256,10 +257,8 @@ class Estimator:
                                          "Fix: export the notebook to a .py script (jupyter nbconvert --to script).",
                                          field="entry_script")
         root = Path(self.source_directory).resolve()
-        script = (root / entry_script).resolve()
-        if os.path.isabs(entry_script) or (script != root and root not in script.parents):
-            raise _err("entry_script", entry_script, f"must be inside source_directory {str(root)!r}",
-                       "pass a path relative to source_directory, or move the script into it")
+        script = resolve_inside(root, entry_script, "entry_script", f"source_directory {str(root)!r}",
+                                "pass a path relative to source_directory, or move the script into it")
         if entry_script in self._inline_files:
             return
         if not script.is_file():

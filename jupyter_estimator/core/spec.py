@@ -86,6 +86,9 @@ class RunSpec(BaseModel):
     framework: str = "Python"
     communicator: str = "None"
     node_count: int = 1
+    use_docker: bool = False  # run in a container (a Docker target, or use_docker / environment.docker.enabled)
+    use_gpu: bool = False
+    shm_size: str | None = None
     run_definition: dict[str, Any] = Field(default_factory=dict)
     submitted_by: str
     created_time: float

@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .names import EXPERIMENT_NAME, EXPERIMENT_NAME_RULE
 from .limits import MAX_NODE_COUNT, MAX_PROCESSES_PER_NODE, MAX_RUN_DURATION_SECONDS
 from .spec import EnvironmentSpec
 
-EXPERIMENT_NAME = re.compile(r"^[a-zA-Z0-9][\w\-]{0,254}$")
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Properties a submitting process may record about its source folder (it read the folder; the service did not).
 SOURCE_PROPERTY_PREFIXES = ("azureml.git.", "mlflow.source.git.")
@@ -58,7 +58,7 @@ class SubmitRequest(BaseModel):
     @classmethod
     def _experiment_name(cls, value: str) -> str:
         if not EXPERIMENT_NAME.match(value):
-            raise ValueError("experiment names start with a letter or digit and hold only letters, digits, '_' and '-'")
+            raise ValueError(EXPERIMENT_NAME_RULE)
         return value
 
     @field_validator("snapshot_id")

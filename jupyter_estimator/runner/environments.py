@@ -63,7 +63,7 @@ def ensure_environment(store: Any, spec: Any, log: IO[str] | None, env_hash: str
             shutil.rmtree(env_dir)  # a build that died half-way
         started = time.monotonic()
         try:
-            _build(env_dir, spec, log)
+            build_into(env_dir, spec, log)
         except BaseException:
             shutil.rmtree(env_dir, ignore_errors=True)
             raise
@@ -72,7 +72,8 @@ def ensure_environment(store: Any, spec: Any, log: IO[str] | None, env_hash: str
         return str(environment_python(env_dir))
 
 
-def _build(env_dir: Path, spec: dict[str, Any], log: IO[str] | None) -> None:
+def build_into(env_dir: Path, spec: dict[str, Any], log: IO[str] | None) -> None:
+    """Create the environment at `env_dir` (here, or inside a build container for a Docker run)."""
     uv = find_uv()
     conda_tool = next((t for t in CONDA_TOOLS if shutil.which(t)), None) if spec["conda"] else None
     pip = list(spec["pip"])
@@ -141,6 +142,8 @@ def _import_error(python: str, distribution: str) -> str | None:
 
 
 def find_uv() -> str:
+    if os.environ.get("JUPYTER_ESTIMATOR_UV"):  # a build container has the host's uv mounted in
+        return os.environ["JUPYTER_ESTIMATOR_UV"]
     try:
         import uv  # the `uv` package ships the binary beside the Python module
         return uv.find_uv_bin()

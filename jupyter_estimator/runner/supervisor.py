@@ -33,6 +33,10 @@ from . import slots
 from .environments import ensure_environment
 from .disk_full import RESERVE_NAME, DiskReserve, TailKeepingLog
 from ..store.liveness import identity, process_start_ticks
+from ..store.locks import try_hold
+from .processes import LocalProcess
+
+SUPERVISOR_LOCK = ".supervisor.lock"  # also named in docker_launch (which the supervisor loads only when needed)
 
 POLL_SECONDS = 0.05
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
@@ -46,7 +50,8 @@ class Supervisor:
         self.spec: dict[str, Any] = self.folder.read_spec()
         self.settings = self.store.settings()
         self._status_mtime = 0.0
-        self.process: subprocess.Popen | None = None
+        self.process: Any = None  # a LocalProcess or ContainerProcess (runner/processes.py)
+        self.container: Any = None  # the DockerLaunch of a run that asked for a container
         self.disk_full: str | None = None  # where a write failed for want of space
         self.cancel_reason: str | None = None
         self.timed_out = False
@@ -78,6 +83,8 @@ class Supervisor:
     # the run ------------------------------------------------------------------------------------
     def run(self) -> None:
         self.reserve = DiskReserve(self.folder.path / RESERVE_NAME)  # room to record the end if the disk fills
+        # Held for this process's life: a container's init sees the lock come free if the supervisor dies.
+        self.alive_lock = try_hold(self.folder.path / SUPERVISOR_LOCK, str(os.getpid()))
         self.folder.update_status_fields(supervisor=identity())
         problem = self.spec_problem()
         if problem:  # checked before anything starts: a bad limit must never leave a script running unchecked
@@ -127,16 +134,31 @@ class Supervisor:
         self.move(RunStatus.CANCELED)
 
     def prepare(self) -> str | None:
-        log_path = self.folder.system_logs_dir / "20_environment_build.txt"
-        with open(log_path, "a", encoding="utf-8") as log:
+        name = "20_image_build.txt" if self.spec.get("use_docker") else "20_environment_build.txt"
+        with open(self.folder.system_logs_dir / name, "a", encoding="utf-8") as log:
             try:
+                if self.spec.get("use_docker"):
+                    from .docker_launch import DockerLaunch  # the Docker SDK loads only for container runs
+                    record = self.store.compute_targets.get(self.spec["target"])
+                    self.container = DockerLaunch(self.store, self.folder, self.spec, self.settings,
+                                                  record.config if record else {})
+                    return self.container.prepare(log)
                 return ensure_environment(self.store, self.spec["environment"], log, self.spec["environment_hash"])
             except EnvironmentBuildError as exc:
                 log.write(f"\n{exc}\n")
-                self.move(RunStatus.FAILED, error={"code": "EnvironmentBuildFailed", "message": str(exc)})
+                code = "ImageBuildFailed" if self.spec.get("use_docker") else "EnvironmentBuildFailed"
+                self.move(RunStatus.FAILED, error={"code": code, "message": str(exc)})
                 return None
 
+    def run_context(self) -> dict[str, str]:
+        return context.run_environment(
+            str(self.store.root), self.run_id, self.spec["experiment"], self.spec["workspace_name"],
+            str(self.folder.outputs_dir), self.spec["target"], self.spec.get("framework", "Python"),
+            self.spec.get("communicator", "None"))
+
     def child_environment(self) -> dict[str, str]:
+        if self.container is not None:
+            return self.container.environment(self.run_context())
         env = dict(os.environ)
         for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONSTARTUP"):
             env.pop(name, None)
@@ -146,10 +168,7 @@ class Supervisor:
             env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # the submitter's own package location
         env.update(self.spec["environment"].get("environment_variables", {}))
         env.update(self.spec.get("environment_variables", {}))
-        env.update(context.run_environment(
-            str(self.store.root), self.run_id, self.spec["experiment"], self.spec["workspace_name"],
-            str(self.folder.outputs_dir), self.spec["target"], self.spec.get("framework", "Python"),
-            self.spec.get("communicator", "None")))
+        env.update(self.run_context())
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -167,20 +186,27 @@ class Supervisor:
         env = self.child_environment()
         argv = self.command(interpreter, env)
         try:
-            process = subprocess.Popen(argv, cwd=self.folder.snapshot_dir, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as exc:
+            if self.container is not None:
+                process = self.container.start(argv, env)
+            else:
+                process = LocalProcess(subprocess.Popen(argv, cwd=self.folder.snapshot_dir, env=env, stdin=subprocess.DEVNULL,
+                                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True))
+                self.folder.update_status_fields(process={"pid": process.pid, "pgid": process.pid,
+                                                          "start_ticks": process_start_ticks(process.pid)})
+        except Exception as exc:  # OSError locally; the engine's APIError for a container
             self.move(RunStatus.FAILED, error={"code": "LaunchFailed", "message": f"Could not start {argv[0]}: {exc}"})
             return
         self.process = process
-        self.folder.update_status_fields(process={"pid": process.pid, "pgid": process.pid,
-                                                  "start_ticks": process_start_ticks(process.pid)},
-                                         command=argv)
+        self.folder.update_status_fields(command=argv)
         self.move(RunStatus.RUNNING)
-        self.pump(process)
-        self.finalize(process.returncode)
+        try:
+            self.pump(process)
+            self.finalize(process.wait())
+        finally:
+            if self.container is not None:
+                process.close()  # a finished container is removed
 
-    def pump(self, process: subprocess.Popen) -> None:
+    def pump(self, process: Any) -> None:
         """Copy stdout/stderr into std_log.txt whole lines at a time until the process and its pipes close."""
         deadline = None
         duration = self.spec.get("max_run_duration_seconds")
@@ -219,17 +245,17 @@ class Supervisor:
                     if not self.cancel_reason:
                         self.timed_out, self.cancel_reason = True, "timeout"
                     kill_at = time.monotonic() + float(self.settings.get("cancel_grace_seconds", 10))
-                    _signal_group(process.pid, signal.SIGTERM)
+                    process.terminate()
                 elif kill_at is not None and time.monotonic() > kill_at:
-                    _signal_group(process.pid, signal.SIGKILL)
+                    process.kill()
                     kill_at = float("inf")
                 if process.poll() is not None:
                     if kill_at is not None:
-                        _signal_group(process.pid, signal.SIGKILL)  # leave no grandchild holding the pipes
+                        process.kill()  # leave no grandchild holding the pipes
                     elif drain_until is None:
                         drain_until = time.monotonic() + 2.0
                     elif time.monotonic() > drain_until:
-                        _signal_group(process.pid, signal.SIGKILL)
+                        process.kill()
                         drain_until = float("inf")
         process.wait()
 
@@ -244,7 +270,7 @@ class Supervisor:
             fields["signal"] = signal.Signals(-returncode).name
         try:
             records = metrics_view.iter_records(self.folder.metrics_dir / "metrics.jsonl")
-            self.store.index.replace_metric_summary(self.run_id, metrics_view.summary(records))
+            self.store.metric_summaries.replace(self.run_id, metrics_view.summary(records))
             cached_series(self.folder.metrics_dir / "metrics.jsonl")  # the run view of a finished run opens at once
         except Exception as exc:  # a damaged metrics file must not hide the run's result
             fields["warnings"] = [f"metrics summary skipped: {exc}"]
@@ -284,13 +310,6 @@ def runtime_shim(home: Path) -> Path:
         os.symlink(package, temporary)
         os.replace(temporary, link)
     return shim
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    try:
-        os.killpg(pgid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _read_request(path: Path) -> dict | None:
@@ -348,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             traceback.print_exc()
         if supervisor.process is not None:  # nor a script running with nobody watching it
-            _signal_group(supervisor.process.pid, signal.SIGKILL)
+            supervisor.process.kill()
+            supervisor.process.close()
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             error = {"code": "NoSpaceLeft", "message": f"No space left on {exc.filename or supervisor.folder.path}. "
                                                       "Fix: free space on that disk, then re-submit."}

@@ -29,16 +29,38 @@ class TargetKind:
         return {"docker": False, "gpu": False, "max_nodes": 1, "max_processes_per_node": 1, "mpi": False,
                 "datasets": False}
 
-    def availability(self) -> str | None:
+    def availability(self, config: dict[str, Any] | None = None) -> str | None:
         """None when this kind can run on this machine now, else why not (shown in the form and the API)."""
         return None
 
+    def docker_problem(self, config: dict[str, Any] | None = None) -> str | None:
+        """For a run that asks for Docker: None when an engine answers, else why not."""
+        return "this target does not run containers"
+
 
 class LocalTarget(TargetKind):
-    """Processes on this machine, started by a detached supervisor per run."""
+    """Processes on this machine, started by a detached supervisor per run; in a container on the local
+    Docker engine when the run asks for Docker (use_docker, custom_docker_image, environment.docker.enabled)."""
 
     backend = LOCAL
     types = ("LocalCompute", "AmlCompute")
+
+    def supported_features(self) -> dict[str, Any]:
+        return {**super().supported_features(), "docker": True, "gpu": True}
+
+    def docker_problem(self, config: dict[str, Any] | None = None) -> str | None:
+        from .docker_engine import engine_problem
+        return engine_problem(config)
+
+
+class DockerTarget(LocalTarget):
+    """A named Docker engine (DockerCompute): every run in a container there."""
+
+    backend = "docker"
+    types = ("DockerCompute",)
+
+    def availability(self, config: dict[str, Any] | None = None) -> str | None:
+        return self.docker_problem(config)
 
 
 @dataclass(frozen=True)
@@ -52,7 +74,7 @@ class ResolvedTarget:
 
 def target_kinds() -> dict[str, TargetKind]:
     """Every registered kind by backend name; the built-in local one even without package metadata."""
-    kinds: dict[str, TargetKind] = {LOCAL: LocalTarget()}
+    kinds: dict[str, TargetKind] = {LOCAL: LocalTarget(), "docker": DockerTarget()}
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if entry.name not in kinds:
             try:

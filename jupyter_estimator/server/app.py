@@ -13,6 +13,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Integer, List, Type, Unicode
 
 from ..client.workspace import Workspace
+from ..service.run_backend import RunBackend
 from ..core.errors import StoreError
 from ..store.index import set_process_busy_timeout
 from .handlers import routes
@@ -46,6 +47,9 @@ class EstimatorApp(ExtensionApp):
     tensorboard_manager_class = Type(TensorboardManager, klass=TensorboardManager, config=True,
                                      help="The TensorBoard manager (a subclass of TensorboardManager): swap it to change "
                                           "how TensorBoards are started or proxied.")
+    run_backend_class = Type(RunBackend, klass=RunBackend, config=True,
+                             help="What the REST API's submit, resubmit, cancel and delete call (a subclass of "
+                                  "jupyter_estimator.service.run_backend.RunBackend): swap it to change how runs start.")
     status_watcher_class = Type(StatusWatcher, klass=StatusWatcher, config=True,
                                 help="The status watcher (a subclass of StatusWatcher) that announces run status changes.")
     _recovering = threading.Lock()
@@ -95,6 +99,8 @@ class EstimatorApp(ExtensionApp):
         # Kernels started by this server inherit this, so their SDK opens the same workspace.
         os.environ["JUPYTER_ESTIMATOR_HOME"] = self.workspace.path
         self.workspace.reconcile()
+        self.run_backend = self.run_backend_class(self.workspace, source_roots=self.source_roots,
+                                                  allowed_targets=self.allowed_targets)
         self.tensorboards = self.tensorboard_manager_class(self.workspace.store, self.serverapp.base_url,
                                                            self.tensorboard_idle_seconds)
         self._reap_stray_tensorboards()  # left by a server that was killed: stopped, temp folders removed
@@ -144,13 +150,19 @@ class EstimatorApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         # Our own background work and TensorBoards stop; runs keep going under their detached supervisors.
-        # Whatever did not start (a degraded start) is simply not there to stop.
-        if getattr(self, "watcher", None) is not None:
-            await self.watcher.stop()
-        if getattr(self, "_reaper", None) is not None:
-            self._reaper.stop()
-        if getattr(self, "tensorboards", None) is not None:
-            self.tensorboards.stop_all()
+        # Whatever did not start (a degraded start) is simply not there to stop; one that fails to stop is
+        # logged and the others are still stopped.
+        for label, attribute, method in (("status watcher", "watcher", "stop"), ("TensorBoard reaper", "_reaper", "stop"),
+                                         ("TensorBoards", "tensorboards", "stop_all")):
+            service = getattr(self, attribute, None)
+            if service is None:
+                continue
+            try:
+                result = getattr(service, method)()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                self.log.exception("jupyter_estimator: stopping the %s failed; stopping the rest", label)
 
 
 def _default_path() -> str:

@@ -4,21 +4,15 @@ then @authorized (resource "estimator"; submit and cancel need "execute"). Error
 from __future__ import annotations
 
 import asyncio
-import functools
 import mimetypes
-from pathlib import Path
-from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .._version import __version__
-from ..core.errors import (UserErrorException)
-from ..core.submit_request import SubmitRequest
 from ..service import views
 from ..store.files import safe_relative
-from ..service.runs import submit_run
-from .handlers_base import RESOURCE, SUBMITTED_VIA, EstimatorHandler  # noqa: F401 (RESOURCE: re-exported)
+from .handlers_base import RESOURCE, EstimatorHandler  # noqa: F401 (RESOURCE: re-exported)
 from .registry_handlers import (ComputeTargetsHandler, EnvironmentsHandler, ModelFileHandler, ModelHandler,
                                 ModelsHandler)
 
@@ -36,7 +30,7 @@ class ExperimentsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.write_json({"experiments": await self.blocking(self.store.index.experiments_with_counts)})
+        self.write_json({"experiments": await self.blocking(views.list_experiments, self.store)})
 
 
 class RunsHandler(EstimatorHandler):
@@ -55,27 +49,8 @@ class RunsHandler(EstimatorHandler):
     @web.authenticated
     @authorized(action="execute")
     async def post(self) -> None:
-        body = self.json_body()
-        if not isinstance(body, dict):
-            raise UserErrorException("body: must be a JSON object describing the run. Fix: see SubmitRequest in openapi.yaml.", field="body")
-        request = SubmitRequest.model_validate(body)
-        # A request carrying a snapshot_id names its folder only as a record: the server reads no client path then.
-        reads_path = request.source_directory is not None and request.snapshot_id is None
-        source = Path(request.source_directory).resolve() if reads_path else None
-        if source is not None and not any(source == root or root in source.parents for root in self.estimator.source_roots):
-            raise UserErrorException(f"source_directory: {request.source_directory!r} is outside the folders this server "
-                                     f"may snapshot ({[str(r) for r in self.estimator.source_roots]}). Fix: submit a "
-                                     "folder under the server's root, or set EstimatorApp.allowed_source_roots.",
-                                     field="source_directory")
-        if request.compute_target not in self.estimator.allowed_targets and request.compute_target != "local" \
-                and "*" not in self.estimator.allowed_targets:
-            raise UserErrorException(f"compute_target: {request.compute_target!r} is not allowed on this server "
-                                     f"(allowed: {sorted(self.estimator.allowed_targets)}). "
-                                     "Fix: ask the server's admin to add it to EstimatorApp.allowed_targets.", field="compute_target")
-        # Snapshotting a large project takes a moment: keep the event loop free meanwhile.
-        run_id = await asyncio.get_running_loop().run_in_executor(
-            None, functools.partial(submit_run, self.estimator.workspace, request, caller_owns_source=False))
-        summary = await self.blocking(_record_server_submission, self.store, run_id)
+        # Snapshotting a large project takes a moment: on a worker thread, never the event loop.
+        summary = await self.blocking(self.estimator.run_backend.submit, self.json_body())
         self.estimator.watcher.poke()  # announce it without waiting for the next tick
         self.write_json(summary, status=201)
 
@@ -90,7 +65,7 @@ class RunHandler(EstimatorHandler):
     @web.authenticated
     @authorized
     async def delete(self, run_id: str) -> None:
-        await self.blocking(views.delete_run, self.store, run_id)
+        await self.blocking(self.estimator.run_backend.delete, run_id)
         self.set_status(204)
         self.finish()
 
@@ -99,17 +74,14 @@ class CancelHandler(EstimatorHandler):
     @web.authenticated
     @authorized(action="execute")
     async def post(self, run_id: str) -> None:
-        self.write_json(await self.blocking(views.cancel_run, self.store, run_id), status=202)
+        self.write_json(await self.blocking(self.estimator.run_backend.cancel, run_id), status=202)
 
 
 class ResubmitHandler(EstimatorHandler):
     @web.authenticated
     @authorized(action="execute")
     async def post(self, run_id: str) -> None:
-        from ..service.runs import resubmit_run
-        await self.blocking(views.require_row, self.store, run_id)
-        new_id = await self.blocking(resubmit_run, self.estimator.workspace, run_id)
-        summary = await self.blocking(_record_server_submission, self.store, new_id)
+        summary = await self.blocking(self.estimator.run_backend.resubmit, run_id)
         self.estimator.watcher.poke()
         self.write_json(summary, status=201)
 
@@ -184,12 +156,6 @@ class ChildrenHandler(EstimatorHandler):
         await self.blocking(views.require_row, self.store, run_id)
         self.write_json(await self.blocking(views.list_runs, self.store, parent=run_id, include_children=True,
                                             limit=limit, offset=offset))
-
-
-def _record_server_submission(store: Any, run_id: str) -> dict[str, Any]:
-    store.index.add_properties(run_id, {SUBMITTED_VIA: "server"})
-    store.run_folder(run_id).append_meta("properties", {SUBMITTED_VIA: "server"})
-    return views.run_summary(store, store.index.run_row(run_id), with_details=True)
 
 
 RUN = r"(?P<run_id>[^/]+)"

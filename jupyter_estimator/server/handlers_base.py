@@ -22,7 +22,6 @@ _WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="estimator-io")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 RESOURCE = "estimator"
-SUBMITTED_VIA = "jupyter_estimator.submitted_via"
 
 
 class EstimatorHandler(APIHandler):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..client.compute import list_compute_targets
+from ..client.compute import target_availability
 from ..client.model import Model
 from ..core.environment import Environment
 from ..core.errors import ModelNotFoundException, UserErrorException
@@ -71,10 +71,9 @@ class EnvironmentsHandler(EstimatorHandler):
 class ComputeTargetsHandler(EstimatorHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        targets = [{"name": t.name, "type": t.type, "available": True, "reason": None}
-                   for t in list_compute_targets(self.estimator.workspace).values()]
-        for kind, reason in (("docker", "the Docker target is not available in this version"),
-                             ("ray", "the Ray target is not available in this version")):
-            targets.append({"name": kind, "type": kind.capitalize(), "available": False, "reason": reason})
+    async def get(self) -> None:
+        # Each Docker target is pinged (at most a few seconds): off the event loop.
+        targets = await self.blocking(target_availability, self.estimator.workspace)
+        targets.append({"name": "ray", "type": "Ray", "available": False, "docker": False,
+                        "reason": "the Ray target is not available in this version", "docker_reason": None})
         self.write_json({"compute_targets": targets})

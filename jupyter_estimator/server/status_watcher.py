@@ -34,8 +34,8 @@ class StatusWatcher:
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self._scanning = threading.Lock()
-        for row in store.index.non_terminal_runs():
-            self.known[row["run_id"]] = row["status"]
+        for row in store.runs.non_terminal():
+            self.known[row.run_id] = row.status
 
     def start(self) -> None:
         self._wake = asyncio.Event()
@@ -85,21 +85,21 @@ class StatusWatcher:
             reconcile_all(self.store)
         live_ids = [run_id for run_id, status in self.known.items() if not is_terminal(status)]
         if live_ids:  # a supervisor's index write may have been lost: status.json decides
-            self.store.sync_statuses([r for r in (self.store.index.run_row(i) for i in live_ids) if r is not None])
-        rows = self.store.index.runs_changed_since(self._since - 1.0)
+            self.store.sync_statuses([r for r in (self.store.runs.get(i) for i in live_ids) if r is not None])
+        rows = self.store.runs.changed_since(self._since - 1.0)
         self._since = now
         live = False
         events = []
         for row in rows:
-            previous = self.known.get(row["run_id"])
-            status = row["status"]
+            previous = self.known.get(row.run_id)
+            status = row.status
             if previous != status:
-                events.append({"run_id": row["run_id"], "experiment": row["experiment_name"], "status": status,
-                               "previous_status": previous, "parent_run_id": row["parent_run_id"]})
-            self.known[row["run_id"]] = status  # final ones are kept until they age out of the window below
+                events.append({"run_id": row.run_id, "experiment": row.experiment_name, "status": status,
+                               "previous_status": previous, "parent_run_id": row.parent_run_id})
+            self.known[row.run_id] = status  # final ones are kept until they age out of the window below
             live = live or not is_terminal(status)
         # forget final runs that are no longer in the window, keeping the dict small
-        in_window = {row["run_id"] for row in rows}
+        in_window = {row.run_id for row in rows}
         for run_id in [r for r, s in self.known.items() if is_terminal(s) and r not in in_window]:
             del self.known[run_id]
         return events, live

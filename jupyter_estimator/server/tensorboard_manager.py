@@ -77,10 +77,10 @@ class TensorboardManager:
         refs = []
         for run_id in sorted(set(run_ids)):
             folder = self.store.run_folder(run_id, must_exist=False)
-            row = self.store.index.run_row(run_id)
+            row = self.store.runs.get(run_id)
             if row is None:
                 raise RunNotFoundException(f"runs: no run {run_id!r} in this workspace.", field="runs")
-            refs.append(_RunRef(run_id, str(folder.path), live=not is_terminal(row["status"])))
+            refs.append(_RunRef(run_id, str(folder.path), live=not is_terminal(row.status)))
         key = self.key_for(run_ids)
         with self._lock:
             starting = self._starting.setdefault(key, threading.Lock())

@@ -12,19 +12,21 @@ import errno
 import getpass
 import os
 import secrets
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 from ..runner.targets import resolve_target
 from ..core.errors import CapabilityNotAvailable, NoSpaceLeft, invalid
+from ..core.docker_args import docker_run_options
+from ..core.paths import resolve_inside
 from ..core.spec import RunSpec
 from ..core.status import RunStatus
 from ..core.submit_request import SOURCE_PROPERTY_PREFIXES, SubmitRequest
 from ..runner.git_info import git_properties
 from ..runner.launch import start_supervisor
-from ..store.files import write_json_atomic
+from ..store.run_creation import create_run
+from ..store.run_records import RunRecord
 from ..store.snapshot import SnapshotStore
 from ..core.status import SCRIPT_RUN_TYPE
 
@@ -50,7 +52,7 @@ def preflight(workspace: Any, request: SubmitRequest) -> tuple[Any, Path | None,
             raise invalid("source_directory", request.source_directory, "must be an absolute path",
                           "send the folder's full path")
         script = _check_entry(source_directory, request)
-    if request.parent_run_id is not None and store.index.run_row(request.parent_run_id) is None:
+    if request.parent_run_id is not None and store.runs.get(request.parent_run_id) is None:
         raise invalid("parent_run_id", request.parent_run_id, "names no run in this workspace", "pass an existing run id")
     if request.run_id is not None and store.run_folder(request.run_id, must_exist=False).path.exists():
         raise invalid("run_id", request.run_id, "a run with this id already exists", "leave run_id out for a fresh id")
@@ -113,6 +115,7 @@ def _submit_run(workspace: Any, request: SubmitRequest, caller_owns_source: bool
         arguments=request.arguments, environment=env, environment_hash=env.content_hash(),
         environment_variables=request.environment_variables,
         max_run_duration_seconds=request.max_run_duration_seconds, framework=request.distributed.framework,
+        use_docker=_wants_docker(request, target), use_gpu=request.use_gpu, shm_size=request.shm_size,
         communicator=request.distributed.communicator, node_count=request.distributed.node_count,
         submitted_by=user, created_time=now)
     if request.snapshot_id is not None:
@@ -125,16 +128,12 @@ def _submit_run(workspace: Any, request: SubmitRequest, caller_owns_source: bool
     spec.run_definition = _run_definition(spec, request)
     properties = {"ContentSnapshotId": snapshot_id, "azureml.runsource": "experiment",
                   "_azureml.ComputeTargetType": target.type.lower(), **source_properties}
-    _assemble_folder(store, folder, spec, now, request.tags, properties)
-    try:
-        store.index.insert_run({"run_id": run_id, "experiment_name": request.experiment,
-                                "parent_run_id": request.parent_run_id, "run_type": SCRIPT_RUN_TYPE,
-                                "status": RunStatus.NOT_STARTED, "target": target.name, "created_time": now,
-                                "submitted_by": user, "snapshot_id": snapshot_id},
-                               tags=request.tags, properties=properties)
-    except BaseException:
-        shutil.rmtree(folder.path, ignore_errors=True)
-        raise
+    record = RunRecord(run_id=run_id, experiment_name=request.experiment, status=RunStatus.NOT_STARTED, created_time=now,
+                       parent_run_id=request.parent_run_id, run_type=SCRIPT_RUN_TYPE, target=target.name,
+                       submitted_by=user, snapshot_id=snapshot_id)
+    create_run(store, record, spec.model_dump(mode="json"),
+               {"status": RunStatus.NOT_STARTED, "created_time": now, "history": [[RunStatus.NOT_STARTED, now]]},
+               tags=request.tags, properties=properties, fill=lambda staged: _fill_folder(store, staged, snapshot_id))
     start_supervisor(store.root, folder)
     return run_id
 
@@ -186,10 +185,8 @@ def _check_entry(source_directory: Path | None, request: SubmitRequest) -> str |
         raise invalid("script", script, "a run needs a script or a command", "pass script='train.py'")
     if script in request.inline_files:
         return safe_relative(script, "script").as_posix()
-    resolved = (root / script).resolve()
-    if os.path.isabs(script) or (resolved != root and root not in resolved.parents):
-        raise invalid("script", script, f"must be inside source_directory {str(root)!r}",
-                      "pass a path relative to source_directory, or move the script into it")
+    resolved = resolve_inside(root, script, "script", f"source_directory {str(root)!r}",
+                              "pass a path relative to source_directory, or move the script into it")
     if not resolved.is_file():
         raise invalid("script", script, f"no such file in source_directory {str(root)!r}", "check the name")
     return resolved.relative_to(root).as_posix()
@@ -197,11 +194,16 @@ def _check_entry(source_directory: Path | None, request: SubmitRequest) -> str |
 
 def _require_available(request: SubmitRequest, target: Any) -> None:
     """Fail at once, naming what is missing, when the target's kind does not support what the request asks."""
-    unavailable = target.kind.availability()
+    unavailable = target.kind.availability(target.config)
     if unavailable:
-        raise CapabilityNotAvailable(f"compute_target: {target.name!r} cannot run here now: {unavailable}. "
-                                     "Fix: use compute_target='local'.", field="compute_target")
+        raise CapabilityNotAvailable(f"compute_target: {target.name!r} cannot run here now: {unavailable}",
+                                     field="compute_target")
     features = target.kind.supported_features()
+    if _wants_docker(request, target) and features["docker"]:
+        docker_run_options(list(request.environment.docker.arguments), "environment.docker.arguments")  # input first
+        problem = target.kind.docker_problem(target.config)
+        if problem:
+            raise CapabilityNotAvailable(f"use_docker: the run asks for a container, but {problem}", field="use_docker")
     distributed = request.distributed
     missing = None
     if (distributed.node_count > features["max_nodes"] or distributed.communicator not in ("None", "")
@@ -220,6 +222,10 @@ def _require_available(request: SubmitRequest, target: Any) -> None:
         raise CapabilityNotAvailable(f"{field}: {problem}. Fix: {fix}.", field=field)
 
 
+def _wants_docker(request: SubmitRequest, target: Any) -> bool:
+    return target.backend == "docker" or request.use_docker or request.environment.docker.enabled
+
+
 def _run_definition(spec: RunSpec, request: SubmitRequest) -> dict[str, Any]:
     env = spec.environment
     return {
@@ -231,31 +237,15 @@ def _run_definition(spec: RunSpec, request: SubmitRequest) -> dict[str, Any]:
                         "python": {"userManagedDependencies": env.user_managed, "interpreterPath": env.interpreter,
                                    "condaDependencies": request.conda_dependencies},
                         "docker": env.docker.model_dump(), "environmentVariables": env.environment_variables},
-        "docker": {"useDocker": request.use_docker, "shmSize": request.shm_size},
+        "docker": {"useDocker": spec.use_docker, "shmSize": request.shm_size},
         "mpi": {"processCountPerNode": request.distributed.process_count_per_node},
         "data": {},
     }
 
 
-def _assemble_folder(store: Any, folder: Any, spec: RunSpec, now: float, tags: dict[str, Any],
-                     properties: dict[str, Any]) -> None:
-    staging = store.runs_dir / f".staging-{spec.run_id}"
-    try:
-        staging.mkdir()
-        staged = type(folder)(staging)
-        staged.create_layout()
-        SnapshotStore(store.snapshots_dir).materialize(spec.snapshot_id, staged.snapshot_dir)
-        _link_run_dirs(staged)
-        write_json_atomic(staged.spec_path, spec.model_dump(mode="json"))
-        staged.write_initial_status({"status": RunStatus.NOT_STARTED, "created_time": now,
-                                     "history": [[RunStatus.NOT_STARTED, now]]})
-        if tags:
-            staged.append_meta("tags", tags)
-        staged.append_meta("properties", properties)
-        os.rename(staging, folder.path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+def _fill_folder(store: Any, staged: Any, snapshot_id: str) -> None:
+    SnapshotStore(store.snapshots_dir).materialize(snapshot_id, staged.snapshot_dir)
+    _link_run_dirs(staged)
 
 
 def _link_run_dirs(folder: Any) -> None:
@@ -276,30 +266,31 @@ def resubmit_run(workspace: Any, run_id: str) -> str:
     from ..core.spec import EnvironmentSpec
     from ..core.submit_request import DistributedRequest
     store = workspace.store
-    row = store.index.run_row(run_id)
+    row = store.runs.get(run_id)
     if row is None:
         from ..core.errors import RunNotFoundException
         raise RunNotFoundException(f"run_id: no run {run_id!r} in this workspace.", field="run_id")
     folder = store.run_folder(run_id)
     spec = folder.read_spec()
-    if row["run_type"] != "azureml.scriptrun" or not spec.get("environment"):
+    if row.run_type != "azureml.scriptrun" or not spec.get("environment"):
         raise invalid("run_id", run_id, "only submitted script runs can be re-submitted (not interactive or child runs)",
                       "re-run the code that created it")
     if not (store.snapshots_dir / "manifests" / f"{spec.get('snapshot_id')}.json").is_file():
         raise invalid("run_id", run_id, "its snapshot was cleaned, so its code is gone", "submit the source folder again")
     definition = spec.get("run_definition", {})
     request = SubmitRequest(
-        experiment=row["experiment_name"], source_directory=spec.get("source_directory") or None,
+        experiment=row.experiment_name, source_directory=spec.get("source_directory") or None,
         snapshot_id=spec["snapshot_id"], script=spec.get("script"),
-        source_properties={k: v for k, v in store.index.key_values("run_properties", run_id).items()
+        source_properties={k: v for k, v in store.runs.properties(run_id).items()
                            if k.startswith(SOURCE_PROPERTY_PREFIXES) and v is not None},
         command=spec.get("command"), arguments=spec.get("arguments", []), compute_target=spec.get("target", "local"),
         environment=EnvironmentSpec.model_validate(spec["environment"]),
-        environment_variables=spec.get("environment_variables", {}), tags=store.index.key_values("run_tags", run_id),
+        environment_variables=spec.get("environment_variables", {}), tags=store.runs.tags(run_id),
         max_run_duration_seconds=spec.get("max_run_duration_seconds"),
         distributed=DistributedRequest(framework=spec.get("framework", "Python"), communicator=spec.get("communicator", "None"),
                                        node_count=spec.get("node_count", 1)),
+        use_docker=spec.get("use_docker", False), use_gpu=spec.get("use_gpu", False), shm_size=spec.get("shm_size"),
         conda_dependencies=definition.get("environment", {}).get("python", {}).get("condaDependencies", {}))
     new_id = submit_run(workspace, request)
-    store.index.add_properties(new_id, {"jupyter_estimator.resubmitted_from": run_id})
+    store.runs.add_properties(new_id, {"jupyter_estimator.resubmitted_from": run_id})
     return new_id

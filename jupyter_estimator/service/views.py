@@ -9,6 +9,8 @@ from typing import Any
 from ..core.errors import EstimatorError, RunNotFoundException, invalid
 from ..core.status import ALL_STATUSES, is_terminal
 from ..store.reconcile import reconcile_run
+from ..store.run_filter import RunFilter
+from ..store.tail import read_whole_lines
 from ..store.metric_series import cached_series
 from ..store.metrics_index import MetricsIndex
 from ..store.files import resolve_inside, safe_relative
@@ -24,14 +26,14 @@ class Conflict(EstimatorError):
 
 
 def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False, tags: dict | None = None) -> dict[str, Any]:
-    run_id = row["run_id"]
+    run_id = row.run_id
     summary = {
-        "id": run_id, "experiment": row["experiment_name"], "number": row["run_number"], "type": row["run_type"],
-        "status": row["status"], "target": row["target"], "display_name": row["display_name"],
-        "description": row["description"], "parent_run_id": row["parent_run_id"], "created_time": row["created_time"],
-        "start_time": row["start_time"], "end_time": row["end_time"], "submitted_by": row["submitted_by"],
-        "snapshot_id": row["snapshot_id"],
-        "tags": tags if tags is not None else store.index.key_values("run_tags", run_id),
+        "id": run_id, "experiment": row.experiment_name, "number": row.run_number, "type": row.run_type,
+        "status": row.status, "target": row.target, "display_name": row.display_name,
+        "description": row.description, "parent_run_id": row.parent_run_id, "created_time": row.created_time,
+        "start_time": row.start_time, "end_time": row.end_time, "submitted_by": row.submitted_by,
+        "snapshot_id": row.snapshot_id,
+        "tags": tags if tags is not None else store.runs.tags(run_id),
     }
     if with_details:
         folder = store.run_folder(run_id)
@@ -41,24 +43,33 @@ def run_summary(store: WorkspaceStore, row: Any, with_details: bool = False, tag
         spec = folder.read_spec()
         summary.update({
             "status": record.get("status", summary["status"]),
-            "properties": store.index.key_values("run_properties", run_id),
+            "properties": store.runs.properties(run_id),
             "run_definition": spec.get("run_definition", {}), "error": record.get("error"),
             "exit_code": record.get("exit_code"), "signal": record.get("signal"), "details": record.get("details"),
+            "container": _container(record.get("container")),
             "history": record.get("history", []), "log_files": log_files(folder.path),
-            "metrics_summary": {r["name"]: {"last": metrics_file_value(r["value"]), "step": r["step"], "count": r["count"]}
-                                for r in store.index.metrics_latest(run_id)},
+            "metrics_summary": {m.name: {"last": m.value, "step": m.step, "count": m.count}
+                                for m in store.metric_summaries.of_run(run_id)},
         })
     return summary
 
 
-def metrics_file_value(text: str | None) -> Any:
-    import json
-    return None if text is None else json.loads(text)
+def _container(record: Any) -> dict[str, Any] | None:
+    """Where a Docker run ran: its container's name and image (the engine's id stays internal)."""
+    if not isinstance(record, dict):
+        return None
+    return {"name": record.get("name"), "image": record.get("image")}
+
+
+def list_experiments(store: WorkspaceStore) -> list[dict[str, Any]]:
+    """Each experiment with its number of top-level runs and when the last one was created."""
+    return [{"name": e.name, "created_time": e.created_time, "archived_time": e.archived_time, "tags": e.tags,
+             "run_count": e.run_count, "last_run": e.last_run} for e in store.experiments.with_counts()]
 
 
 def require_row(store: WorkspaceStore, run_id: str) -> Any:
     store.run_folder(run_id, must_exist=False)  # validates the id's shape
-    row = store.index.run_row(run_id)
+    row = store.runs.get(run_id)
     if row is None:
         raise RunNotFoundException(f"run_id: no run {run_id!r} in this workspace. Fix: list runs with GET runs.", field="run_id")
     return store.sync_statuses([row])[0]
@@ -91,17 +102,17 @@ def list_runs(store: WorkspaceStore, *, experiment: str | None = None, status: s
         raise invalid("offset", offset, "must be >= 0", "pass offset=0")
     tag_filter = parse_key_filters(list(tags), "tag")
     property_filter = parse_key_filters(list(properties), "property")
-    filters = dict(experiment_name=experiment, parent_run_id=parent, top_level_only=not include_children,
+    run_filter = RunFilter(experiment_name=experiment, parent_run_id=parent, top_level_only=not include_children,
                    tags=tag_filter, properties=property_filter, status=status, created_after=since,
                    created_before=until, search=search or None)
-    rows = store.index.list_runs(limit=limit + 1, offset=offset, newest_first=sort.startswith("-"), **filters)
+    rows = store.runs.list(run_filter, limit=limit + 1, offset=offset, newest_first=sort.startswith("-"))
     page = store.sync_statuses(rows[:limit])
-    ids = [r["run_id"] for r in page]
-    metrics, tags = store.index.metric_summaries(ids), store.index.tags_for(ids)  # two queries for the page, not 2 per run
-    runs = [{**run_summary(store, row, tags=tags[row["run_id"]]), "metrics": metrics.get(row["run_id"], {})} for row in page]
+    ids = [r.run_id for r in page]
+    metrics, tags = store.metric_summaries.last_values(ids), store.runs.tags_for(ids)  # two queries for the page, not 2 per run
+    runs = [{**run_summary(store, row, tags=tags[row.run_id]), "metrics": metrics.get(row.run_id, {})} for row in page]
     result: dict[str, Any] = {"runs": runs, "offset": offset, "limit": limit, "has_more": len(rows) > limit}
     if with_total:
-        result["total"] = store.index.count_runs(**filters)
+        result["total"] = store.runs.count(run_filter)
     return result
 
 
@@ -131,15 +142,8 @@ def read_log(store: WorkspaceStore, run_id: str, file: str = "user_logs/std_log.
     path = resolve_inside(folder.path, relative, "file")
     status = folder.read_status().get("status")
     terminal = is_terminal(status or "")
-    size = path.stat().st_size if path.exists() else 0
-    data = b""
-    if path.exists() and offset < size:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            data = handle.read(limit)
-        if not terminal and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            data = data[:cut] if cut else (data if len(data) == limit else b"")
+    size = path.stat().st_size if path.is_file() else 0
+    data = read_whole_lines(path, offset, limit, final=terminal) if offset < size else b""
     next_offset = offset + len(data)
     return {"data": data.decode("utf-8", errors="replace"), "offset": offset, "next_offset": next_offset,
             "size": size, "eof": terminal and next_offset >= size, "status": status}
@@ -207,7 +211,7 @@ def cancel_run(store: WorkspaceStore, run_id: str) -> dict[str, Any]:
     if store.request_cancel(run_id) is None:
         status = store.run_folder(run_id).read_status().get("status")
         raise Conflict(f"run_id: run {run_id} is already {status}; there is nothing to cancel.", field="run_id")
-    return run_summary(store, store.index.run_row(run_id))
+    return run_summary(store, store.runs.get(run_id))
 
 
 def delete_run(store: WorkspaceStore, run_id: str) -> None:
@@ -218,7 +222,7 @@ def delete_run(store: WorkspaceStore, run_id: str) -> None:
         status = reconcile_run(store, run_id).get("status", "")
     if not is_terminal(status):
         raise Conflict(f"run_id: run {run_id} is {status}. Fix: cancel it and wait for it to end before deleting.", field="run_id")
-    if store.index.has_children(run_id):
+    if store.runs.has_children(run_id):
         raise Conflict(f"run_id: run {run_id} has child runs. Fix: delete them first.", field="run_id")
-    store.index.delete_run(run_id)
+    store.runs.delete(run_id)
     shutil.rmtree(folder.path, ignore_errors=True)

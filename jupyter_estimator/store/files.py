@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ..core.errors import invalid
+from ..core.paths import is_inside as _inside, resolve_inside, safe_relative  # noqa: F401 (re-exported)
 
 # A folder holding this file is a workspace store; no snapshot ever contains one (runs, blobs, the index).
 WORKSPACE_MARKER = ".jupyter-estimator-workspace"
@@ -33,30 +34,6 @@ def read_json(path: Path, default: Any = None) -> Any:
             return json.load(handle)
     except FileNotFoundError:
         return default
-
-
-def safe_relative(name: str, field: str) -> PurePosixPath:
-    """Validate a user-given relative artifact path: no absolute paths, no `..`, no empty parts."""
-    if not isinstance(name, str) or not name.strip():
-        raise invalid(field, name, "must be a non-empty relative path", "pass a path such as 'outputs/model.pkl'")
-    text = name.replace("\\", "/")
-    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
-        raise invalid(field, name, "must be relative to the run, not absolute", "drop the leading '/' or drive, e.g. 'outputs/model.pkl'")
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise invalid(field, name, "must not contain '..' (it would leave the run's folder)", "name a file inside the run, e.g. 'outputs/model.pkl'")
-    if not parts or "\x00" in text:
-        raise invalid(field, name, "is not a usable path", "pass a path such as 'outputs/model.pkl'")
-    return PurePosixPath(*parts)
-
-
-def resolve_inside(root: Path, relative: PurePosixPath, field: str) -> Path:
-    """Join and resolve symlinks, then refuse anything that ends up outside `root`."""
-    root_resolved = root.resolve()
-    target = (root_resolved / relative).resolve()
-    if target != root_resolved and root_resolved not in target.parents:
-        raise invalid(field, str(relative), "resolves outside the run's folder", "name a file inside the run")
-    return target
 
 
 class TreeFiles:
@@ -121,10 +98,6 @@ def checked_file(path: Path, boundary: Path) -> Path:
         raise invalid("path", str(path), f"is a link to {target}, outside {boundary}",
                       "copy the file itself into the folder instead of linking to it")
     return target
-
-
-def _inside(target: Path, root: Path) -> bool:
-    return target == root or root in target.parents
 
 
 class _suppress:

@@ -37,3 +37,21 @@ def is_alive(pid: int | None, start_ticks: int | None) -> bool:
 def identity(pid: int | None = None) -> dict[str, int | None]:
     pid = pid or os.getpid()
     return {"pid": pid, "start_ticks": process_start_ticks(pid)}
+
+
+def boot_id() -> str | None:
+    """This boot's id: a process recorded under another boot is gone, whatever its pid now names."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def command_line(pid: int) -> bytes:
+    """The process's argv as NUL-separated bytes; empty when it is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""

@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
+from .tail import read_whole_lines
+
 SCALAR, LIST, ROW, TABLE, IMAGE, DOCUMENT = "s", "l", "r", "t", "i", "j"
 
 
@@ -134,20 +136,12 @@ class MetricsTail:
 
     def read_new(self, max_bytes: int = 8 * 1024 * 1024) -> list[tuple[int, list]]:
         """The whole records after the offset, about `max_bytes` of them (a longer record is read whole)."""
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read(max_bytes)
-                if len(data) == max_bytes and b"\n" not in data:  # one record bigger than a read (a long log_list)
-                    data += handle.readline()
-        except FileNotFoundError:
-            return []
-        cut = data.rfind(b"\n") + 1
+        data = read_whole_lines(self.path, self.offset, max_bytes, grow_long_line=True)  # a long log_list is read whole
         records = []
-        for line in data[:cut].splitlines():
+        for line in data.splitlines():
             self.seq += 1
             record = parse_record(line)
             if record is not None:  # a damaged line keeps its number and is skipped
                 records.append((self.seq, record))
-        self.offset += cut
+        self.offset += len(data)
         return records

@@ -16,7 +16,9 @@ from typing import Any
 
 from . import metrics_file
 from .files import write_json_atomic
+from .metric_summaries import replace_summary_rows
 from .run_folder import RunFolder
+from .run_records import RunRecord, insert_run_rows
 from .workspace_store import WorkspaceStore
 
 
@@ -32,7 +34,7 @@ def rebuild_index(store: WorkspaceStore) -> dict[str, int]:
             records.append(_run_record(folder))
         except (ValueError, OSError, KeyError, TypeError) as exc:
             warnings.warn(f"rebuild-index: skipped run folder {folder.path}: {exc}", stacklevel=2)
-    records.sort(key=lambda r: r["row"]["created_time"])
+    records.sort(key=lambda r: r["run"].created_time)
     models = []
     for sidecar in sorted(store.models_dir.glob("*/*.json")):
         try:
@@ -43,25 +45,12 @@ def rebuild_index(store: WorkspaceStore) -> dict[str, int]:
     with store.index.write() as conn:
         for table in ("run_tags", "run_properties", "run_metrics_latest", "runs", "models"):
             conn.execute(f"DELETE FROM {table}")
-        numbers: dict[int, int] = {}
+        numbers: dict[str, int] = {}
         for record in records:
-            row = record["row"]
-            conn.execute("INSERT OR IGNORE INTO experiments(name, created_time) VALUES (?, ?)",
-                         (row["experiment_name"], row["created_time"]))
-            experiment_id = conn.execute("SELECT id FROM experiments WHERE name = ?", (row["experiment_name"],)).fetchone()[0]
-            numbers[experiment_id] = numbers.get(experiment_id, 0) + 1
-            conn.execute(
-                "INSERT INTO runs(run_id, experiment_id, parent_run_id, run_number, run_type, status, target, display_name,"
-                " description, created_time, start_time, end_time, submitted_by, snapshot_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (row["run_id"], experiment_id, row["parent_run_id"], numbers[experiment_id], row["run_type"], row["status"],
-                 row["target"], row["display_name"], row["description"], row["created_time"], row["start_time"],
-                 row["end_time"], row["submitted_by"], row["snapshot_id"]))
-            conn.executemany("INSERT INTO run_tags VALUES (?,?,?)", [(row["run_id"], k, v) for k, v in record["tags"].items()])
-            conn.executemany("INSERT INTO run_properties VALUES (?,?,?)",
-                             [(row["run_id"], k, v) for k, v in record["properties"].items()])
-            conn.executemany("INSERT INTO run_metrics_latest VALUES (?,?,?,?,?)",
-                             [(row["run_id"], name, json.dumps(value, default=str), step, count)
-                              for name, (value, step, count) in record["metrics"].items()])
+            run = record["run"]
+            numbers[run.experiment_name] = numbers.get(run.experiment_name, 0) + 1
+            insert_run_rows(conn, run, numbers[run.experiment_name], record["tags"], record["properties"])
+            replace_summary_rows(conn, run.run_id, record["metrics"])
         for model in models:
             conn.execute("INSERT INTO models(name, version, description, tags, properties, framework, framework_version,"
                          " run_id, experiment_name, datasets, created_time, created_by, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -96,9 +85,9 @@ def _run_record(folder: RunFolder) -> dict[str, Any]:
         elif kind in names:
             names[kind] = data
     metrics = metrics_file.summary(metrics_file.iter_records(folder.metrics_dir / "metrics.jsonl"))
-    row = {"run_id": folder.path.name, "experiment_name": spec.get("experiment"), "parent_run_id": spec.get("parent_run_id"),
-           "run_type": spec.get("run_type"), "status": status.get("status", "NotStarted"), "target": spec.get("target"),
-           "created_time": spec.get("created_time") or status.get("created_time") or 0.0,
-           "start_time": status.get("start_time"), "end_time": status.get("end_time"),
-           "submitted_by": spec.get("submitted_by"), "snapshot_id": spec.get("snapshot_id"), **names}
-    return {"row": row, "tags": tags, "properties": properties, "metrics": metrics}
+    run = RunRecord(run_id=folder.path.name, experiment_name=spec["experiment"], parent_run_id=spec.get("parent_run_id"),
+                    run_type=spec.get("run_type"), status=status.get("status", "NotStarted"), target=spec.get("target"),
+                    created_time=spec.get("created_time") or status.get("created_time") or 0.0,
+                    start_time=status.get("start_time"), end_time=status.get("end_time"),
+                    submitted_by=spec.get("submitted_by"), snapshot_id=spec.get("snapshot_id"), **names)
+    return {"run": run, "tags": tags, "properties": properties, "metrics": metrics}

@@ -37,6 +37,9 @@ def reconcile_run(store: WorkspaceStore, run_id: str) -> dict:
         what = "its supervisor" if owner_key == "supervisor" else "the process that started it"
         reason = f"{what} (pid {owner.get('pid')}) is gone, and the run did not reach a final status"
     _stop_orphan(record.get("process"))
+    if record.get("container"):
+        reason += (f"; its container {record['container'].get('name')} stops its script by itself once it sees that, "
+                   "and the next Docker run removes it")
     updated = store.transition(run_id, RunStatus.FAILED,
                                error={"code": "OwnerLost", "message": f"Run {run_id} was marked Failed: {reason}."})
     return updated or folder.read_status()
@@ -45,15 +48,15 @@ def reconcile_run(store: WorkspaceStore, run_id: str) -> dict:
 def reconcile_all(store: WorkspaceStore) -> list[str]:
     """Reconcile every run the index believes unfinished; returns the ids that were changed."""
     changed = []
-    for row in store.index.non_terminal_runs():
+    for row in store.runs.non_terminal():
         try:
-            before = store.run_folder(row["run_id"]).read_status().get("status")
-            after = reconcile_run(store, row["run_id"]).get("status")
+            before = store.run_folder(row.run_id).read_status().get("status")
+            after = reconcile_run(store, row.run_id).get("status")
         except Exception:  # a damaged folder must not stop the others
             continue
-        if after != before or after != row["status"]:
-            store.index.update_run(row["run_id"], status=after)
-            changed.append(row["run_id"])
+        if after != before or after != row.status:
+            store.runs.update(row.run_id, status=after)
+            changed.append(row.run_id)
     return changed
 
 

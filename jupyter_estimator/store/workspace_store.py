@@ -20,9 +20,12 @@ from ..core.errors import RunNotFoundException, invalid
 from .files import WORKSPACE_MARKER, read_json, write_json_atomic
 from .compute_targets import ComputeTargetRecords
 from .environment_records import EnvironmentRecords
+from .experiment_records import ExperimentRecords
 from .index import Index
+from .metric_summaries import MetricSummaries
 from .model_records import ModelRecords
 from .run_folder import RunFolder
+from .run_records import RunRecord, RunRecords
 
 HOME_ENV = "JUPYTER_ESTIMATOR_HOME"
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,255}$")
@@ -32,6 +35,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "cancel_grace_seconds": 10.0,
     "environment_source_builds": False,  # environments install wheels only unless this is True
     "environment_pins": "relax",  # exact pins that cannot be met with wheels move to the nearest release ("strict": fail)
+    # The image Azure ML's default images (DEFAULT_CPU_IMAGE, mcr.microsoft.com/azureml/*) stand for on a Docker run.
+    "docker_default_image": "python:3.11-slim",
+    # Pass the host's CA bundle (mounted), package-index and proxy variables into Docker environment-image builds.
+    "docker_build_host_settings": True,
 }
 
 
@@ -66,6 +73,18 @@ class WorkspaceStore:
         if any(self.runs_dir.glob("*/run.json")) or any(self.models_dir.glob("*/*.json")):
             from .rebuild import rebuild_index
             rebuild_index(self)
+
+    @property
+    def runs(self) -> RunRecords:
+        return RunRecords(self.index)
+
+    @property
+    def experiments(self) -> ExperimentRecords:
+        return ExperimentRecords(self.index)
+
+    @property
+    def metric_summaries(self) -> MetricSummaries:
+        return MetricSummaries(self.index)
 
     @property
     def environments(self) -> EnvironmentRecords:
@@ -123,7 +142,7 @@ class WorkspaceStore:
         """Move a run on disk (the truth) and mirror the result into the index; None if the move was illegal."""
         record = self.run_folder(run_id).transition(new_status, **fields)
         if record is not None:
-            self.index.update_run(run_id, status=record["status"], start_time=record.get("start_time"),
+            self.runs.update(run_id, status=record["status"], start_time=record.get("start_time"),
                                   end_time=record.get("end_time"))
         return record
 
@@ -136,23 +155,23 @@ class WorkspaceStore:
             return None
         return self.transition(run_id, RunStatus.CANCEL_REQUESTED if "supervisor" in record else RunStatus.CANCELED)
 
-    def sync_statuses(self, rows: Any) -> list[Any]:
-        """Rows with any non-final status checked against status.json (the truth), the index fixed where it lags.
+    def sync_statuses(self, records: list[RunRecord | None]) -> list[RunRecord | None]:
+        """Records with any non-final status checked against status.json (the truth), the index fixed where it lags.
 
         A mirror write can be lost (a process killed between the two writes); readers call this on what
-        they are about to show, so a disagreement lasts no longer than one read. Final rows cost nothing.
+        they are about to show, so a disagreement lasts no longer than one read. Final records cost nothing.
         """
         from ..core.status import is_terminal
-        fixed = []
-        for row in rows:
-            if row is None or is_terminal(row["status"]):
-                fixed.append(row)
+        fixed: list[RunRecord | None] = []
+        for record in records:
+            if record is None or is_terminal(record.status):
+                fixed.append(record)
                 continue
-            record = RunFolder(self.runs_dir / row["run_id"]).read_status()
-            status = record.get("status")
-            if status and status != row["status"]:
-                self.index.update_run(row["run_id"], status=status, start_time=record.get("start_time"),
-                                      end_time=record.get("end_time"))
-                row = self.index.run_row(row["run_id"]) or row
-            fixed.append(row)
+            truth = RunFolder(self.runs_dir / record.run_id).read_status()
+            status = truth.get("status")
+            if status and status != record.status:
+                self.runs.update(record.run_id, status=status, start_time=truth.get("start_time"),
+                                 end_time=truth.get("end_time"))
+                record = self.runs.get(record.run_id) or record
+            fixed.append(record)
         return fixed

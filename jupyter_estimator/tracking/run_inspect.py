@@ -15,6 +15,8 @@ from ..core.errors import (ActivityFailedException, EstimatorError, ExperimentEx
                            invalid)
 from ..core.status import RunStatus, is_terminal
 from ..store.files import resolve_inside, safe_relative
+from ..store.run_filter import RunFilter
+from ..store.tail import read_whole_lines
 from ..store.run_folder import RESERVED_NAMES
 from ..store import metrics_file as metrics_view
 from .metric_buffer import flush_all
@@ -34,7 +36,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 
 class InspectMixin:
-    """Expects: self._store, self._folder, self.id, self.experiment, self._index."""
+    """Expects: self._store, self._folder, self.id, self.experiment, self._runs (the store's RunRecords)."""
 
     # status -------------------------------------------------------------------------------------
     def _status_record(self) -> dict[str, Any]:
@@ -162,35 +164,21 @@ class InspectMixin:
     def _stream_until_final(self, out: Any) -> None:
         out.write(f"RunId: {self.id}\n{self._web_view()}")
         out.flush()
-        offsets: dict[str, int] = {}
-        partial: dict[str, bytes] = {}
-        order: list[str] = []
-        announced: set[str] = set()
+        offsets: dict[str, int] = {}  # each streamed log, in the order it appeared, and how far it was shown
         while True:
-            status = self.get_status()
+            status = self.get_status()  # read before the logs: once final, nothing more is written to them
+            final = is_terminal(status)
             for name in self._log_names():
                 if _STREAMED_LOG.match(name) and name not in offsets:
                     offsets[name] = 0
-                    partial[name] = b""
-                    order.append(name)
-            for name in order:
-                if name not in announced:
-                    announced.add(name)
                     out.write(f"\nStreaming {name}\n{'=' * (len(name) + 10)}\n\n")
-                with open(self._folder.path / name, "rb") as handle:
-                    handle.seek(offsets[name])
-                    chunk = handle.read()
-                offsets[name] += len(chunk)
-                data = partial[name] + chunk
-                complete, newline, rest = data.rpartition(b"\n")
-                partial[name] = rest
-                if newline:
-                    out.write(complete.decode("utf-8", errors="replace") + "\n")
+            for name in offsets:
+                while chunk := read_whole_lines(self._folder.path / name, offsets[name], 1 << 20, final=final):
+                    offsets[name] += len(chunk)
+                    text = chunk.decode("utf-8", errors="replace")
+                    out.write(text + ("\n" if final and not text.endswith("\n") else ""))  # a last unterminated line
             out.flush()
-            if is_terminal(status):
-                for name in order:
-                    if partial[name]:
-                        out.write(partial[name].decode("utf-8", errors="replace") + "\n")
+            if final:
                 return
             time.sleep(0.1)
 
@@ -273,8 +261,8 @@ class InspectMixin:
                      type: str | None = None, status: str | None = None, _rehydrate_runs: bool = True) -> Iterator[Any]:
         offset = 0
         while True:
-            rows = self._index.list_runs(parent_run_id=self.id, tags=tags, properties=properties, run_type=type,
-                                         status=status, limit=100, offset=offset)
+            rows = self._runs.list(RunFilter(parent_run_id=self.id, tags=tags, properties=properties, run_type=type,
+                                             status=status), limit=100, offset=offset)
             for row in rows:
                 child = type_of_run(self)._from_row(self.experiment, row)
                 yield child

@@ -45,7 +45,7 @@ def _plain(value: Any) -> Any:
 
 
 class LoggingMixin:
-    """Expects: self._append(record), self._store, self._folder, self.id, self._index."""
+    """Expects: self._append(record), self._store, self._folder, self.id, self._runs (the store's RunRecords)."""
 
     # metrics ------------------------------------------------------------------------------------
     def log(self, name: str, value: Any, description: str = "", step: int | None = None) -> None:
@@ -212,28 +212,28 @@ class LoggingMixin:
                 value = str(value)
             clean[key] = value
         if clean:
-            self._index.set_tags(self.id, clean)
+            self._runs.set_tags(self.id, clean)
             self._record_meta("tags", clean)
 
     def remove_tags(self, tags: list[str]) -> None:
         if isinstance(tags, str) or not isinstance(tags, (list, tuple, set)):
             raise invalid("tags", tags, "must be a list of keys", "pass e.g. ['old_tag']")
-        self._index.remove_tags(self.id, list(tags))
+        self._runs.remove_tags(self.id, list(tags))
         self._record_meta("remove_tags", list(tags))
 
     def get_tags(self) -> dict[str, Any]:
-        return self._index.key_values("run_tags", self.id)
+        return self._runs.tags(self.id)
 
     def add_properties(self, properties: dict[str, Any]) -> None:
         if not isinstance(properties, dict):
             raise invalid("properties", properties, "must be a dict of str -> str", "pass e.g. {'dataset': 'v2'}")
         clean = {str(k): (None if v is None else str(v)) for k, v in properties.items()}
         if clean:
-            self._index.add_properties(self.id, clean)
+            self._runs.add_properties(self.id, clean)
             self._record_meta("properties", clean)
 
     def get_properties(self) -> dict[str, Any]:
-        return self._index.key_values("run_properties", self.id)
+        return self._runs.properties(self.id)
 
     def _record_meta(self, kind: str, data: Any) -> None:
         self._folder.append_meta(kind, data)

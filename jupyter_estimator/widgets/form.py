@@ -14,7 +14,7 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from ..core.errors import CapabilityNotAvailable, EstimatorError
+from ..core.errors import EstimatorError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -97,9 +97,13 @@ class EstimatorForm(w.VBox):
         self.entry_script = w.Combobox(options=self._scripts(source_directory), placeholder="train.py",
                                        description="Entry script", style=style, layout=wide, ensure_option=False)
         self.params = ParamTable(self._changed)
-        available, unavailable = compute_target_choices(self.workspace)
+        from ..client.submit_options import target_rows
+        # {name: {name, type, available, reason, docker, docker_reason}}: asked once, when the form is made
+        self.targets = {row["name"]: row for row in target_rows(self.workspace)}
+        available, unavailable = compute_target_choices(self.workspace, list(self.targets.values()))
         self.compute_target = w.Dropdown(options=available, value="local", description="Compute target", style=style)
-        # Targets the server reports it cannot run, shown disabled with its reason as the tooltip.
+        # Targets that cannot run here now (a Docker engine that does not answer, ...), shown disabled with the
+        # reason as the tooltip.
         self.unavailable_targets = {name: w.Button(description=name, disabled=True, tooltip=reason, icon="ban",
                                                    layout=w.Layout(width="auto"))
                                     for name, reason in unavailable.items()}
@@ -107,7 +111,12 @@ class EstimatorForm(w.VBox):
         self.conda_packages = w.Text(description="conda packages", placeholder="comma separated", style=style, layout=wide)
         self.user_managed = w.Checkbox(value=False, description="Use this kernel's Python as it is (user_managed)", indent=False,
                                         layout=w.Layout(width="auto"))
+        # "Run in Docker": on the local engine (or the one the target names); disabled with the reason when it
+        # does not answer. The image field alone also means Docker (Estimator's use_docker=None: auto).
+        self.use_docker = w.Checkbox(value=False, description="Run in Docker", indent=False, layout=w.Layout(width="auto"))
         self.docker_image = w.Text(description="Docker image", placeholder="(none: run locally)", style=style, layout=wide)
+        self.docker_note = w.HTML()
+        self._kept_docker: tuple[bool, str] | None = None  # set while Docker is off for the chosen target
         self.node_count = w.BoundedIntText(value=1, min=1, max=1024, description="Nodes", style=style)
         self.processes = w.BoundedIntText(value=1, min=1, max=1024, description="Processes per node", style=style)
         self.distributed = w.Dropdown(options=DISTRIBUTED, value="none", description="Distributed", style=style)
@@ -116,22 +125,29 @@ class EstimatorForm(w.VBox):
         self.status = w.HTML()
         self.output = w.Output()
         self.touched = False  # no error is shown in red before the user has changed something
-        self.submit_button.on_click(lambda _b: self.submit())
-        for field in (self.experiment, self.entry_script, self.compute_target, self.pip_packages, self.conda_packages,
-                      self.user_managed, self.docker_image, self.node_count, self.processes, self.distributed):
-            field.observe(lambda _c: self._changed(), names="value")
-        self.source_directory.observe(self._source_changed, names="value")
+        self._wire()
         targets_row = [self.compute_target]
         if self.unavailable_targets:
             targets_row += [w.HTML("<span style='color:#888'>&nbsp;not available here:</span>"), *self.unavailable_targets.values()]
         super().__init__(children=[
             self.experiment, self.source_directory, self.entry_script, w.HTML("<b>Script parameters</b>"), self.params,
-            w.HBox(targets_row), self.pip_packages, self.conda_packages, self.user_managed, self.docker_image,
+            w.HBox(targets_row), self.pip_packages, self.conda_packages, self.user_managed,
+            w.HBox([self.use_docker, self.docker_note]), self.docker_image,
             w.HBox([self.node_count, self.processes, self.distributed]), w.HBox([self.submit_button, self.code_button]),
             self.status, self.output])
         self.add_class("jest-estimator-form")
         self.code_button.anchor = self.model_id  # the new cell goes below the cell that shows this form
+        self._docker_state()
         self.validate()
+
+    def _wire(self) -> None:
+        self.submit_button.on_click(lambda _b: self.submit())
+        for field in (self.experiment, self.entry_script, self.compute_target, self.pip_packages, self.conda_packages,
+                      self.user_managed, self.use_docker, self.docker_image, self.node_count, self.processes, self.distributed):
+            field.observe(lambda _c: self._changed(), names="value")
+        self.compute_target.observe(lambda _c: self._docker_state(), names="value")
+        self.use_docker.observe(lambda _c: self._docker_state(), names="value")
+        self.source_directory.observe(self._source_changed, names="value")
 
     @staticmethod
     def _scripts(folder: str) -> list[str]:
@@ -140,6 +156,43 @@ class EstimatorForm(w.VBox):
             return []
         return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
                       if ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)[:200]
+
+    @property
+    def docker_reason(self) -> str | None:
+        """Why the chosen target cannot run a container here now; None when it can."""
+        row = self.targets.get(self.compute_target.value) or {}
+        if row.get("docker"):
+            return None
+        return row.get("docker_reason") or row.get("reason") or "this target does not run containers"
+
+    def _docker_state(self) -> None:
+        """Enable "Run in Docker" and the image field when the target's engine answers; else disable them and say why."""
+        reason = self.docker_reason
+        row = self.targets.get(self.compute_target.value) or {}
+        always = row.get("type") == "DockerCompute" and reason is None
+        if reason is not None and self._kept_docker is None:
+            # Nothing the user cannot change stays set: what was typed comes back with a target that runs containers.
+            self._kept_docker = (self.use_docker.value, self.docker_image.value)
+            self.use_docker.value, self.docker_image.value = False, ""
+        elif reason is None and self._kept_docker is not None:
+            (self.use_docker.value, self.docker_image.value), self._kept_docker = self._kept_docker, None
+        for field in (self.use_docker, self.docker_image):
+            field.disabled = reason is not None
+            field.tooltip = f"Docker is not available here: {reason}" if reason else None
+        if always:
+            self.use_docker.disabled = True
+            self.use_docker.tooltip = f"every run on {row['name']!r} runs in a container"
+        if reason:
+            note = f"not available here: {_escape(reason)}"
+            self.docker_note.value = (f"<span class='jest-form-docker-reason' style='color:#888;display:inline-block;"
+                                      f"line-height:1.35'>{note}</span>")
+        elif always:
+            self.docker_note.value = (f"<span class='jest-form-docker-always' style='color:#888'>every run on "
+                                      f"{_escape(row['name'])} runs in a container</span>")
+        else:
+            self.docker_note.value = ""
+        self.docker_image.placeholder = ("(the workspace's default image)" if self.use_docker.value or always
+                                         else "(none: run locally)")
 
     def _changed(self) -> None:
         self.touched = True
@@ -154,7 +207,8 @@ class EstimatorForm(w.VBox):
         return SubmitOptions(
             target=self.compute_target.value, script=self.entry_script.value or None, params=self.params.params,
             pip=_split(self.pip_packages.value), conda=_split(self.conda_packages.value),
-            user_managed=self.user_managed.value, docker_image=self.docker_image.value, nodes=self.node_count.value,
+            user_managed=self.user_managed.value, docker_image=self.docker_image.value,
+            use_docker=True if self.use_docker.value else None, nodes=self.node_count.value,
             processes_per_node=self.processes.value,
             distributed=self.distributed.value if self.distributed.value in ("mpi", "pytorch", "tensorflow") else None,
         ).estimator_kwargs()
@@ -231,39 +285,15 @@ class EstimatorForm(w.VBox):
         self.code_button.insert()
 
 
-def compute_target_choices(workspace: Any) -> tuple[list[str], dict[str, str]]:
-    """(targets a run can use, {target the server cannot run: why}). With a Jupyter server hosting the workspace
-    this is the server's own list; in-process, the workspace's targets, and Docker when the service's preflight
-    refuses a Docker run (its reason, in its words)."""
-    from ..client.compute import list_compute_targets
-    server = getattr(workspace, "_server", None)
-    if server is not None:
-        try:
-            listed = server.request("GET", "compute-targets", timeout=10.0)["compute_targets"]
-        except (EstimatorError, KeyError, TypeError):
-            listed = None
-        if listed:
-            available = [t["name"] for t in listed if t.get("available")]
-            unavailable = {t["name"]: t.get("reason") or "not available" for t in listed if not t.get("available")}
-            if "local" in available:
-                return available, unavailable
-    available = sorted(list_compute_targets(workspace))
-    reason = _docker_refusal(workspace)
-    return available, ({"docker": reason} if reason else {})
-
-
-def _docker_refusal(workspace: Any) -> str | None:
-    """What preflight says to a Docker run of a one-line inline script, if it refuses one for lack of Docker."""
-    from ..client.submission import build_request
-    from ..core.estimator import Estimator
-    from ..service.runs import preflight
-    probe = Estimator(None, _inline_files={"probe.py": ""}, entry_script="probe.py", compute_target="local",
-                      custom_docker_image="python:3.11-slim", _deprecation_warning=False)
-    try:
-        preflight(workspace, build_request("capability-probe", probe))
-    except CapabilityNotAvailable as exc:
-        return str(exc)
-    return None
+def compute_target_choices(workspace: Any, rows: list[dict[str, Any]] | None = None) -> tuple[list[str], dict[str, str]]:
+    """(targets a run can use, {target that cannot run here now: why}). With a Jupyter server hosting the
+    workspace this is the server's own list; in-process, the workspace's targets, each Docker engine asked now
+    (a DockerCompute target whose engine does not answer is listed with the engine's message)."""
+    from ..client.submit_options import target_rows
+    rows = target_rows(workspace) if rows is None else rows
+    available = [row["name"] for row in rows if row.get("available")]
+    unavailable = {row["name"]: row.get("reason") or "not available" for row in rows if not row.get("available")}
+    return ["local", *sorted(name for name in available if name != "local")], unavailable
 
 
 def _config_repr(config: Any) -> str:

@@ -177,9 +177,10 @@ class RunDetailsWidget(anywidget.AnyWidget):
             self.images = {**self.images, name: f"data:image/png;base64,{encoded}"}
 
     def _refresh_children(self) -> bool:
-        rows = self.run._index.list_runs(parent_run_id=self.run.id, limit=200)
-        children = [{"id": r["run_id"], "status": r["status"], "name": r["display_name"] or r["run_id"],
-                     "start_time": r["start_time"], "end_time": r["end_time"]} for r in rows]
+        from ..store.run_filter import RunFilter
+        rows = self.run.experiment.workspace.store.runs.list(RunFilter(parent_run_id=self.run.id), limit=200)
+        children = [{"id": r.run_id, "status": r.status, "name": r.display_name or r.run_id,
+                     "start_time": r.start_time, "end_time": r.end_time} for r in rows]
         if children != self.children:
             self.children = children
         return all(is_terminal(c["status"]) for c in children)

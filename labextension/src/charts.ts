@@ -3,11 +3,14 @@
 // shown as a number. Several runs overlay on one chart, each in its run's colour. Under the name, a summary:
 // the last value (NaN and ±Infinity as text), how many points were logged and how many were not finite.
 // A chart is drawn only once it comes near the view (a run with 1000 metrics draws the few on screen first).
+// The uPlot setup, tooltip and series preparation are shared/ (the notebook widget draws with them too).
 import uPlot from 'uplot';
 
 import { element } from './api';
-import { align, countFinite, ISeriesData, isSingleValue, sortedByStep, thin } from './chartdata';
-import { formatNumber, formatValue, metricSummary, tickLabel } from './format';
+import { metricSummary } from './format';
+import { chartOptions, tooltipPlugin } from './shared/chart';
+import { formatNumber, formatValue } from './shared/format';
+import { align, countFinite, ISeriesData, isSingleValue, sortedByStep, thin } from './shared/series';
 
 /** What a chart draws for one run. */
 export interface IRunSeries {
@@ -27,11 +30,6 @@ const WIDTH = 380;
 const HEIGHT = 200;
 const BUCKETS = 1500; // a long series is thinned to about 2 × BUCKETS points (min and max of each bucket)
 
-function themeColor(name: string, fallback: string): string {
-  const value = getComputedStyle(document.body).getPropertyValue(name).trim();
-  return value || fallback;
-}
-
 export function swatch(color: string): HTMLElement {
   return element('span', { class: 'jest-lab-swatch', style: `background-color: ${color}` });
 }
@@ -49,7 +47,6 @@ export class MetricChart {
   readonly node: HTMLElement;
   private readonly summary = element('div', { class: 'jest-lab-metric-summary' });
   private readonly body = element('div', { class: 'jest-lab-metric-body' });
-  private readonly tooltip = element('div', { class: 'jest-lab-tooltip' });
   private plot: uPlot | null = null;
   private plotKey = '';
   private series: IRunSeries[] = [];
@@ -140,41 +137,15 @@ export class MetricChart {
     this.plotKey = key;
     const chart = element('div', { class: 'jest-lab-chart' });
     this.body.replaceChildren(chart);
-    this.plot = new uPlot(this.options(runs), data, chart);
-    this.plot.over.append(this.tooltip);
+    const lines = runs.map(run => ({ label: run.label, color: run.color }));
+    const tooltip = tooltipPlugin('jest-lab-tooltip', (u, index) => this.tooltipRows(u, index));
+    this.plot = new uPlot(chartOptions(document.body, { width: WIDTH, height: HEIGHT, lines, zoom: true, plugins: [tooltip] }), data, chart);
   }
 
-  private options(runs: IRunSeries[]): uPlot.Options {
-    const text = themeColor('--jp-ui-font-color2', '#616161');
-    const grid = { stroke: 'rgba(128, 128, 128, 0.25)', width: 1 };
-    const ticks = { stroke: 'rgba(128, 128, 128, 0.5)', width: 1, size: 4 };
-    const labels = (_u: uPlot, splits: number[], _axis: number, _space: number, increment: number) =>
-      splits.map(value => tickLabel(value, increment));
-    return {
-      width: WIDTH,
-      height: HEIGHT,
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      scales: { x: { time: false } },
-      axes: [
-        { label: 'step', labelSize: 16, size: 28, stroke: text, grid, ticks, values: labels, font: '10px sans-serif', labelFont: '10px sans-serif' },
-        { size: 52, stroke: text, grid, ticks, values: labels, font: '10px sans-serif' }
-      ],
-      series: [{ label: 'step' }, ...runs.map(run => ({ label: run.label, stroke: run.color, width: 2, spanGaps: false }))],
-      hooks: { setCursor: [(u: uPlot) => this.moveTooltip(u)] }
-    };
-  }
-
-  private moveTooltip(u: uPlot): void {
-    const index = u.cursor.idx;
-    const left = u.cursor.left ?? -1;
-    const top = u.cursor.top ?? -1;
-    if (index === null || index === undefined || left < 0) {
-      this.tooltip.style.display = 'none';
-      return;
-    }
+  /** The tooltip's rows for the step at `index`: each run's value there (a gap where it was not finite). */
+  private tooltipRows(u: uPlot, index: number): HTMLElement[] {
     const many = this.series.length > 1;
-    const rows = this.series.map((run, i) => {
+    return this.series.map((run, i) => {
       const value = (u.data[i + 1] as (number | null | undefined)[])[index];
       const text = value === undefined ? '–' : value === null ? 'gap' : formatNumber(value);
       return element(
@@ -185,13 +156,6 @@ export class MetricChart {
         element('span', { class: 'jest-lab-tooltip-value' }, text)
       );
     });
-    this.tooltip.replaceChildren(element('div', { class: 'jest-lab-tooltip-step' }, `step ${formatNumber(u.data[0][index], 8)}`), ...rows);
-    this.tooltip.style.display = 'block';
-    const width = this.tooltip.offsetWidth;
-    const height = this.tooltip.offsetHeight;
-    const x = left + 12 + width > u.over.clientWidth ? Math.max(0, left - 12 - width) : left + 12;
-    const y = top + 12 + height > u.over.clientHeight ? Math.max(0, top - 12 - height) : top + 12;
-    this.tooltip.style.transform = `translate(${x}px, ${y}px)`;
   }
 }
 

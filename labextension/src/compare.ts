@@ -1,6 +1,6 @@
 // What the run view tabulates: a script's arguments as named parameters, the compare table (parameters and
 // final metric values, one row per run), and which properties are the system's. Pure: no DOM.
-import { formatValue } from './format';
+import { formatValue } from './shared/format';
 
 /**
  * `--lr 0.1 --epochs=3 --verbose data.csv` → --lr: 0.1, --epochs: 3, --verbose: '', arg 1: data.csv.

@@ -5,8 +5,9 @@ import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { FINAL, IRun, request, runPath } from './api';
+import { IRun, request, runPath } from './api';
 import { RunView } from './runview';
+import { isFinal } from './shared/status';
 import { RunBrowser, STATUS_SCHEMA } from './sidebar';
 import { TensorboardPanel, startTensorboard, tensorboardUrl } from './tensorboard';
 
@@ -122,7 +123,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIDs.cancelRun, {
       label: 'Cancel Run',
       caption: 'Cancel the selected runs',
-      isEnabled: args => targetIds(args).some(id => !FINAL.has(browser.run(id)?.status ?? '')),
+      isEnabled: args => targetIds(args).some(id => !isFinal(browser.run(id)?.status)),
       execute: async args => {
         await postEach(args, 'cancel', 'Cancel failed');
       }

@@ -1,7 +1,9 @@
 // One row of the run browser: the display name (when set) or the run id, cut at the start so that the end of
 // the id (what tells runs of one experiment apart) stays visible; then when, how long, where, and a metric.
 import { element, IRun } from './api';
-import { duration, formatValue, shortRunId, splitRunId } from './format';
+import { shortRunId, splitRunId } from './format';
+import { duration, formatValue } from './shared/format';
+import { toneClass } from './shared/status';
 
 export const ROW_HEIGHT = 52;
 
@@ -40,7 +42,7 @@ export function rowNode(run: IRun, index: number, selected: boolean): HTMLElemen
       'data-status': run.status,
       title: run.display_name ? `${run.display_name}\n${run.id}` : run.id
     },
-    element('span', { class: `jest-lab-dot jest-lab-dot-${run.status}`, title: run.status }),
+    element('span', { class: `jest-lab-dot jest-lab-dot-${run.status} ${toneClass(run.status)}`, title: run.status }),
     element(
       'div',
       { class: 'jest-lab-run-main' },

@@ -2,7 +2,7 @@
 // under "System"), the compare table, the files and the child runs. All text goes in as text nodes.
 import { apiUrl, element, IRun, runPath } from './api';
 import { compareTable, ICompareInput, splitProperties } from './compare';
-import { duration } from './format';
+import { duration } from './shared/format';
 
 function table(rows: [string, string][], className = 'jest-lab-table'): HTMLTableElement {
   return element(
@@ -38,6 +38,7 @@ export function overview(run: IRun, systemOpen: boolean): HTMLElement[] {
     ['ended', when(run.end_time)],
     ['duration', duration(run.start_time, run.end_time)],
     ['target', run.target ?? ''],
+    ...(run.container ? [['container', `${run.container.image ?? ''} (${run.container.name ?? ''})`] as [string, string]] : []),
     ['script', definition.script || command || ''],
     ['arguments', (definition.arguments ?? []).map(String).join(' ')],
     ['environment', `${environment.name ?? ''} ${environment.python?.userManagedDependencies ? '(user managed)' : pipPackages(run).join(', ')}`.trim()]

@@ -5,10 +5,11 @@
 // Metrics come from the server's thinned series (one request a run; see seriesfollow.ts for live runs).
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, element, FINAL, ILogChunk, IMetricSeries, IRun, IRunPage, ISeriesAnswer, query, request, runPath } from './api';
+import { ApiError, element, ILogChunk, IMetricSeries, IRun, IRunPage, ISeriesAnswer, query, request, runPath } from './api';
 import { coloredRuns } from './chartdata';
 import { IRunSeries, legend, MetricChart } from './charts';
-import { duration } from './format';
+import { duration } from './shared/format';
+import { isFinal as isFinalStatus, toneClass } from './shared/status';
 import { LogFollower } from './logfollow';
 import { childList, compareView, fileList, overview } from './runsections';
 import { changedNames, SeriesSchedule } from './seriesfollow';
@@ -142,11 +143,11 @@ export class RunView extends Widget {
   }
 
   private allFinal(): boolean {
-    return this.runIds.every(id => FINAL.has(this.runs.get(id)?.status ?? ''));
+    return this.runIds.every(id => isFinalStatus(this.runs.get(id)?.status));
   }
 
   private isFinal(id: string): boolean {
-    return FINAL.has(this.runs.get(id)?.status ?? '');
+    return isFinalStatus(this.runs.get(id)?.status);
   }
 
   /**
@@ -226,13 +227,13 @@ export class RunView extends Widget {
       return element(
         'span',
         { class: 'jest-lab-view-run', 'data-run-id': id },
-        element('span', { class: `jest-lab-badge jest-lab-badge-${run.status}` }, run.status),
+        element('span', { class: `jest-lab-badge jest-lab-badge-${run.status} ${toneClass(run.status)}` }, run.status),
         ` ${run.experiment} / ${run.display_name || run.id} · ${duration(run.start_time, run.end_time)} `
       );
     });
     this.runLine.replaceChildren(...parts);
     const first = this.runs.get(this.runIds[0]);
-    this.buttons.cancel.disabled = !first || FINAL.has(first.status) || first.status === 'CancelRequested';
+    this.buttons.cancel.disabled = !first || isFinalStatus(first.status) || first.status === 'CancelRequested';
   }
 
   private drawOverview(): void {
@@ -341,7 +342,7 @@ export class RunView extends Widget {
       return;
     }
     const signature = JSON.stringify([body.files, kids.runs.map(k => [k.id, k.status, k.display_name, k.start_time, k.end_time])]);
-    if (signature !== this.lastFiles || kids.runs.some(k => !FINAL.has(k.status))) {
+    if (signature !== this.lastFiles || kids.runs.some(k => !isFinalStatus(k.status))) {
       this.lastFiles = signature;
       this.files.replaceChildren(...fileList(id, body.files));
       this.childBox.replaceChildren(childList(kids.runs, childId => this.actions.open(childId)));

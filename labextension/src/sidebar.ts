@@ -3,9 +3,10 @@
 // pauses while the panel is hidden. Pages of rows load as they come into view (see pager.ts).
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, element, FINAL, IExperiment, IRun, IRunPage, query, request } from './api';
+import { ApiError, element, IExperiment, IRun, IRunPage, query, request } from './api';
 import { IPage, RowPager } from './pager';
 import { placeholderNode, ROW_HEIGHT, rowNode } from './rows';
+import { isFinal } from './shared/status';
 
 export const STATUS_SCHEMA = 'https://events.jupyter.org/jupyter_estimator/run_status/v1';
 export { ROW_HEIGHT };
@@ -101,7 +102,7 @@ export class RunBrowser extends Widget {
     window.clearInterval(this.tickTimer);
     // durations of live runs tick every second (a redraw of the few rows in view)
     this.tickTimer = window.setInterval(() => {
-      if (this.isVisible && !document.hidden && this.visibleRows().some(r => r && !FINAL.has(r.status))) {
+      if (this.isVisible && !document.hidden && this.visibleRows().some(r => r && !isFinal(r.status))) {
         this.draw();
       }
     }, 1000);
@@ -124,7 +125,7 @@ export class RunBrowser extends Widget {
       run => run.id === data.run_id,
       run => {
         run.status = data.status;
-        if (FINAL.has(data.status) && !run.end_time) {
+        if (isFinal(data.status) && !run.end_time) {
           run.end_time = Date.now() / 1000;
         }
         if (data.status === 'Running' && !run.start_time) {

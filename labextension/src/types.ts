@@ -19,6 +19,8 @@ export interface IRun {
   error?: { message?: string; code?: string } | null;
   log_files?: { path: string; size: number }[];
   exit_code?: number | null;
+  /** A Docker run's container (gone once the run ends: the name and image say where it ran). */
+  container?: { name?: string | null; image?: string | null } | null;
 }
 
 export interface IRunDefinition {
@@ -87,5 +89,3 @@ export interface IExperiment {
   run_count: number;
   last_run: number | null;
 }
-
-export const FINAL = new Set(['Completed', 'Failed', 'Canceled']);

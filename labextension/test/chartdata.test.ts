@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { align, coloredRuns, countFinite, extent, finiteOrNull, isSingleValue, runColor, sortedByStep, thin } from '../src/chartdata';
+import { coloredRuns, runColor } from '../src/chartdata';
+import { align, countFinite, extent, finiteOrNull, isSingleValue, sortedByStep, thin } from '../src/shared/series';
 
 describe('colours', () => {
   it('a run keeps its colour in a chart where the runs before it have no values', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { duration, formatCount, formatNumber, formatValue, metricSummary, shortRunId, splitRunId, tickLabel } from '../src/format';
+import { formatCount, metricSummary, shortRunId, splitRunId } from '../src/format';
+import { formatNumber, formatValue, tickLabel } from '../src/shared/format';
 
 describe('format', () => {
   it('rounds numbers for reading', () => {
@@ -28,13 +29,6 @@ describe('format', () => {
     expect(splitRunId('my_long_experiment_1700000000_ab12cd34')).toEqual({ head: 'my_long_experiment_', tail: '1700000000_ab12cd34' });
     expect(splitRunId('short')).toEqual({ head: '', tail: 'short' });
     expect(shortRunId('exp_1700000000_ab12cd34')).toBe('ab12cd34');
-  });
-
-  it('says how long a run took', () => {
-    expect(duration(null, null)).toBe('–');
-    expect(duration(100, 3825)).toBe('1h 2m 5s');
-    expect(duration(100, 107)).toBe('7s');
-    expect(duration(100, null, 190)).toBe('1m 30s');
   });
 
   it('summarises a metric: the last value (non-finite as text), the points logged, the ones not finite', () => {

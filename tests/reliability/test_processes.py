@@ -58,7 +58,7 @@ def test_a_run_folder_with_an_unbounded_duration_never_starts_its_script(home, e
     folder.spec_path.write_text(json.dumps(spec))
     (folder.path / "status.json").write_text(json.dumps({"status": "NotStarted", "created_time": time.time(),
                                                          "history": [["NotStarted", time.time()]]}))
-    exp.workspace.store.index.update_run(second.id, status="NotStarted")
+    exp.workspace.store.runs.update(second.id, status="NotStarted")
     start_supervisor(exp.workspace.store.root, folder)
     wait_for(lambda: folder.read_status().get("status") == "Failed", 30, message="the supervisor to refuse the spec")
     error = folder.read_status()["error"]

@@ -104,7 +104,8 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_with_a_message(jp_fetch, jp_
         ("POST", "runs", None, json.dumps({**good, "script": "../escape.py"}).encode(), {}, 400),
         ("POST", "runs", None, json.dumps({**good, "source_directory": "/etc"}).encode(), {}, 400),
         ("POST", "runs", None, json.dumps({**good, "compute_target": "gpu-cluster"}).encode(), {}, 400),
-        ("POST", "runs", None, json.dumps({**good, "use_docker": True}).encode(), {}, 400),
+        ("POST", "runs", None, json.dumps({**good, "use_docker": True, "environment": {
+            **good["environment"], "docker": {"enabled": True, "arguments": ["--privileged"]}}}).encode(), {}, 400),
         ("POST", "runs", None, b"x" * (1024 * 1024 + 10), {}, 413),
         ("GET", "runs", None, None, {"limit": "many"}, 400),
         ("GET", "runs", None, None, {"limit": "0"}, 400),
@@ -177,7 +178,7 @@ async def test_models_environments_targets_experiments(jp_fetch, jp_serverapp, j
     assert response.body == b"w"
     assert [e["name"] for e in (await call(jp_fetch, "GET", "environments"))[1]["environments"]] == ["listed"]
     targets = {t["name"]: t for t in (await call(jp_fetch, "GET", "compute-targets"))[1]["compute_targets"]}
-    assert targets["local"]["available"] is True and targets["docker"]["available"] is False
+    assert targets["local"]["available"] is True and targets["ray"]["available"] is False
     source = project(jp_root_dir, "t.py", "print('ok')\n")
     await call(jp_fetch, "POST", "runs", submit_body(source, "t.py", experiment="counted"))
     experiments = {e["name"]: e for e in (await call(jp_fetch, "GET", "experiments"))[1]["experiments"]}

@@ -157,7 +157,7 @@ def test_a_page_of_rows_that_failed_to_load_is_retried(lab, browser_page, monkey
     from playwright.sync_api import expect
     ws = in_process_workspace(lab, monkeypatch)
     index = ws.store.index
-    experiment = index.experiment_id("paged")
+    experiment = ws.store.experiments.id_of("paged")
     now = time.time() - 1000
     with index.write() as conn:  # index rows only: the list reads the index (submitting 300 runs would be slow)
         conn.executemany(

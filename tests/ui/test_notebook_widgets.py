@@ -1,6 +1,7 @@
 """The notebook widgets in JupyterLab, in the system Chromium: the EstimatorForm shows no error before anything
-is typed, refuses a Docker image with the words Submit uses, shows the targets the server cannot run disabled
-with the reason, and "Insert code" adds the cell below the form at once (no other cell runs); RunDetails draws
+is typed, refuses what Submit refuses in Submit's words, shows the targets the server cannot run (a Docker target
+whose engine does not answer) disabled with the reason, offers "Run in Docker" where the engine answers, and
+"Insert code" adds the cell below the form at once (no other cell runs); RunDetails draws
 a metric as a uPlot chart with a tooltip on hover, a single value as a number, and NaN/inf as gaps.
 Screenshots go to test-output/ui/."""
 
@@ -70,6 +71,9 @@ def test_form_and_run_details_in_jupyterlab(lab, browser_page):
     from playwright.sync_api import expect
     page = browser_page
     project(lab, "train.py", "print('hello from the form')\n")
+    from jupyter_estimator import ComputeTarget, DockerCompute, Workspace
+    ComputeTarget.create(Workspace(path=lab.workspace), "deadbox", DockerCompute.provisioning_configuration(
+        base_url="unix:///tmp/jupyter-estimator-no-engine.sock"))
     write_notebook(lab.root / "widgets.ipynb", [
         "%load_ext jupyter_estimator\nfrom jupyter_estimator.widgets import EstimatorForm\nform = EstimatorForm(experiment='ui-form', source_directory='ui-project')\nform",
         "print('the cell after the form')",
@@ -85,21 +89,32 @@ def test_form_and_run_details_in_jupyterlab(lab, browser_page):
         expect(form.locator(".jest-form-error")).to_have_count(0)  # nothing typed: no error
         expect(form.locator("button", has_text="Submit")).to_be_disabled()
         # the targets the server reports it cannot run: disabled, the reason as the tooltip
-        docker_target = form.locator("button[title*='Docker target is not available']", has_text="docker")
-        expect(docker_target).to_be_disabled()
+        expect(form.locator("button[title*='no Docker engine answered at unix:///tmp/jupyter-estimator-no-engine.sock']",
+                            has_text="deadbox")).to_be_disabled()
         expect(form.locator("button[title*='Ray target is not available']", has_text="ray")).to_be_disabled()
+        expect(form.locator(".widget-checkbox", has_text="Run in Docker").locator("input")).to_be_enabled()  # the engine answers
         form.locator("input[placeholder='train.py']").fill("train.py")
         expect(form.locator(".jest-form-ready")).to_have_text("Ready to submit.", timeout=30_000)
         expect(form.locator("button", has_text="Submit")).to_be_enabled()
         page.screenshot(path=str(SCREENSHOTS / "form-ready.png"))
 
-        form.locator("input[placeholder='(none: run locally)']").fill("python:3.11-slim")
-        refusal = lab.request("POST", "runs", submit_body(lab.root / "ui-project", "train.py", experiment="ui-form",
-                                                          use_docker=True))
-        assert refusal[0] == 400 and refusal[1]["message"].startswith("use_docker: ")
+        nodes = form.locator(".widget-inline-hbox", has=page.locator("label", has_text=re.compile("^Nodes$"))).locator("input")
+        distributed = form.locator(".widget-dropdown", has_text="Distributed").locator("select")
+        nodes.fill("2")
+        nodes.press("Enter")
+        distributed.select_option("mpi")
+        body = submit_body(lab.root / "ui-project", "train.py", experiment="ui-form")
+        body["distributed"]["node_count"] = 2
+        refusal = lab.request("POST", "runs", body)
+        assert refusal[0] == 400 and refusal[1]["message"].startswith("distributed_training: ")
         expect(form.locator(".jest-form-error")).to_have_text(refusal[1]["message"], timeout=30_000)  # Submit's words
         expect(form.locator("button", has_text="Submit")).to_be_disabled()
-        form.screenshot(path=str(SCREENSHOTS / "form-refuses-docker.png"))
+        form.screenshot(path=str(SCREENSHOTS / "form-refuses-nodes.png"))
+        nodes.fill("1")
+        nodes.press("Enter")
+        distributed.select_option("none")
+        form.locator("input[placeholder='(none: run locally)']").fill("python:3.11-slim")  # a Docker run: accepted
+        expect(form.locator(".jest-form-ready")).to_have_text("Ready to submit.", timeout=30_000)
 
         before = cell_sources(page)
         assert len(before) == 4

@@ -1,110 +1,46 @@
-// Metric charts for RunDetails, drawn with uPlot: a step axis, gridlines, rounded values, a tooltip with the
-// step and the value under the cursor. Values that are not finite numbers (NaN and ±inf arrive as null or as
-// strings such as "nan") are gaps in the line, never errors. A metric with one value is shown as a number.
+// Metric charts for RunDetails. The uPlot setup (axes, tick labels, gaps, the tooltip) and the number formats are
+// the Lab extension's, from labextension/src/shared/ (bundled in by build.mjs), so a chart reads the same in a
+// notebook output as in the Lab's run view. Values that are not finite numbers arrive as null: gaps in the line.
+// A metric with one value is shown as a number.
 
 import uPlot from "uplot";
 
+import { chartOptions, themeColor, tooltipPlugin } from "../../labextension/src/shared/chart";
+import { formatNumber, formatValue } from "../../labextension/src/shared/format";
+import { countFinite, finiteOrNull, sortedByStep } from "../../labextension/src/shared/series";
+
 const WIDTH = 320;
 const HEIGHT = 170;
-const STEP_INCREMENTS = [];
-for (let power = 0; power <= 12; power++) for (const base of [1, 2, 5]) STEP_INCREMENTS.push(base * 10 ** power);
 
-/** A finite number, or null for anything else (null, undefined, NaN, ±Infinity, "nan", "inf", "abc"). */
-export function finite(value) {
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string" && value.trim() !== "") {
-    const number = Number(value);
-    return Number.isFinite(number) ? number : null;
-  }
-  return null;
+/** A value as text: numbers rounded to four significant digits, "–" for none. */
+export function shown(value) {
+  return value === null || value === undefined ? "–" : formatValue(value);
 }
 
-/** A value rounded for reading: four significant digits, exponent form only for very large or small values. */
-export function rounded(value) {
-  const number = finite(value);
-  if (number === null) return value === null || value === undefined ? "–" : String(value);
-  if (number === 0) return "0";
-  const size = Math.abs(number);
-  if (size >= 1e6 || size < 1e-4) return number.toExponential(3).replace(/\.?0+e/, "e");
-  return String(Number(number.toPrecision(4)));
-}
-
-function stepText(value) {
-  return Number.isInteger(value) ? String(value) : rounded(value);
-}
-
-/** [xs, ys] sorted by step, with points whose step is unusable dropped and unusable values made null (gaps). */
+/** [xs, ys] in step order; points whose step is not a finite number are dropped, other values made null (gaps). */
 export function points(series) {
-  const pairs = [];
+  const x = [], y = [];
   const xs = series.x || [], ys = series.y || [];
   for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-    const step = finite(xs[i]);
-    if (step !== null) pairs.push([step, finite(ys[i])]);
+    const step = finiteOrNull(xs[i]);
+    if (step !== null) { x.push(step); y.push(finiteOrNull(ys[i])); }
   }
-  pairs.sort((a, b) => a[0] - b[0]);
-  return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+  const sorted = sortedByStep({ x, y });
+  return [sorted.x, sorted.y];
 }
 
-function themeColor(element, name, fallback) {
-  const value = getComputedStyle(element).getPropertyValue(name).trim();
-  return value || fallback;
+function div(className, textContent) {
+  return Object.assign(document.createElement("div"), { className, textContent });
 }
 
-function tooltipPlugin(name) {
-  let tip;
-  return {
-    hooks: {
-      init: (plot) => {
-        tip = document.createElement("div");
-        tip.className = "jest-tooltip";
-        tip.style.display = "none";
-        plot.over.append(tip);
-        plot.over.addEventListener("mouseleave", () => { tip.style.display = "none"; });
-      },
-      setCursor: (plot) => {
-        const index = plot.cursor.idx;
-        if (index === null || index === undefined || plot.cursor.left < 0) {
-          tip.style.display = "none";
-          return;
-        }
-        const step = plot.data[0][index], value = plot.data[1][index];
-        tip.replaceChildren(
-          Object.assign(document.createElement("div"), { className: "jest-tooltip-step", textContent: `step ${stepText(step)}` }),
-          Object.assign(document.createElement("div"), { className: "jest-tooltip-value",
-            textContent: `${name}: ${value === null ? "no value (not finite)" : rounded(value)}` }));
-        tip.style.display = "block";
-        const left = plot.cursor.left, top = plot.cursor.top;
-        const flip = left > plot.over.clientWidth / 2;
-        tip.style.left = flip ? "" : `${left + 10}px`;
-        tip.style.right = flip ? `${plot.over.clientWidth - left + 10}px` : "";
-        tip.style.top = `${Math.max(0, top - 10)}px`;
-      },
-    },
-  };
-}
-
-function options(name, element) {
-  const ink = themeColor(element, "--jp-ui-font-color2", "#555");
-  const grid = themeColor(element, "--jp-border-color2", "#e0e0e0");
-  const line = themeColor(element, "--jp-brand-color1", "#1f77b4");
-  const font = "10px " + (themeColor(element, "--jp-ui-font-family", "sans-serif"));
-  const axis = { stroke: ink, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-  return {
-    width: WIDTH, height: HEIGHT,
-    legend: { show: false },
-    cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
-    scales: { x: { time: false } },
-    axes: [
-      { ...axis, label: "step", labelSize: 14, labelGap: 0, size: 26, labelFont: font, incrs: STEP_INCREMENTS,
-        values: (_plot, splits) => splits.map(stepText) },
-      { ...axis, size: 48, values: (_plot, splits) => splits.map(rounded) },
-    ],
-    series: [
-      { label: "step" },
-      { label: name, stroke: line, width: 1.5, spanGaps: false, points: { size: 4 } },
-    ],
-    plugins: [tooltipPlugin(name)],
-  };
+function newPlot(name, node, xs, ys) {
+  const theme = node.isConnected ? node : document.body;
+  const tooltip = tooltipPlugin("jest-tooltip", (plot, index) => {
+    const value = plot.data[1][index];
+    return [div("jest-tooltip-value", `${name}: ${value === null || value === undefined ? "no value (not finite)" : formatNumber(value)}`)];
+  });
+  const lines = [{ label: name, color: themeColor(theme, "--jp-brand-color1", "#1f77b4") }];
+  return new uPlot(chartOptions(theme, { width: WIDTH, height: HEIGHT, lines, zoom: false, plugins: [tooltip] }), [xs, ys], node);
 }
 
 /**
@@ -120,25 +56,22 @@ export function metricChart(name, series) {
 
   const draw = (current) => {
     const [xs, ys] = points(current);
-    const drawn = ys.filter((y) => y !== null).length;
+    const drawn = countFinite(ys);
     node.dataset.points = String(drawn);
     node.dataset.count = String(current.count ?? ys.length);
-    const single = xs.length <= 1;
-    const wanted = single ? "single" : drawn === 0 ? "empty" : "chart";
+    const wanted = xs.length <= 1 ? "single" : drawn === 0 ? "empty" : "chart";
     if (shape !== null && wanted !== shape) return false;
     shape = wanted;
     if (wanted === "single") {
-      const value = xs.length ? ys[0] : finite(current.last);
+      const value = xs.length ? ys[0] : finiteOrNull(current.last);
       const raw = xs.length ? (current.y || [])[0] : current.last;
       node.classList.add("jest-chart-single");
-      node.replaceChildren(
-        Object.assign(document.createElement("div"), { className: "jest-single-value", textContent: value === null ? rounded(raw) : rounded(value) }),
-        Object.assign(document.createElement("div"), { className: "jest-single-step", textContent: xs.length ? `step ${stepText(xs[0])}` : "" }));
+      node.replaceChildren(div("jest-single-value", value === null ? shown(raw) : formatNumber(value)),
+                           div("jest-single-step", xs.length ? `step ${formatNumber(xs[0], 8)}` : ""));
     } else if (wanted === "empty") {
-      node.replaceChildren(Object.assign(document.createElement("div"), { className: "jest-chart-empty",
-        textContent: `${xs.length} values, none of them a finite number` }));
+      node.replaceChildren(div("jest-chart-empty", `${xs.length} values, none of them a finite number`));
     } else if (plot === null) {
-      plot = new uPlot(options(name, node.isConnected ? node : document.body), [xs, ys], node);
+      plot = newPlot(name, node, xs, ys);
     } else {
       plot.setData([xs, ys]);
     }

@@ -2,9 +2,9 @@
 // messages back. Charts are uPlot, bundled into the built file (widgets_src/build.mjs), so nothing is
 // fetched from a CDN.
 
-import { metricChart, rounded } from "./chart.js";
-
-const FINAL = new Set(["Completed", "Failed", "Canceled"]);
+import { duration } from "../../labextension/src/shared/format";
+import { isFinal, toneClass } from "../../labextension/src/shared/status";
+import { metricChart, shown } from "./chart.js";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -15,13 +15,6 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return node;
-}
-
-function duration(start, end) {
-  if (!start) return "–";
-  const seconds = Math.max(0, (end || Date.now() / 1000) - start);
-  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = Math.floor(seconds % 60);
-  return (h ? `${h}h ` : "") + (h || m ? `${m}m ` : "") + `${s}s`;
 }
 
 function table(columns) {
@@ -53,11 +46,11 @@ function render({ model, el: root }) {
   const drawHeader = () => {
     const status = model.get("status");
     header.replaceChildren(
-      el("span", { class: `jest-status jest-status-${status}` }, status || "…"),
+      el("span", { class: `jest-status jest-status-${status} ${toneClass(status)}` }, status || "…"),
       el("span", { class: "jest-id" }, ` ${model.get("experiment")} / ${model.get("run_id")} `),
       el("span", { class: "jest-duration" }, duration(model.get("start_time"), model.get("end_time"))),
       cancel, tensorboard);
-    cancel.disabled = FINAL.has(status);
+    cancel.disabled = isFinal(status);
     const error = model.get("error");
     if (error) header.append(el("div", { class: "jest-error" }, error));
   };
@@ -72,7 +65,7 @@ function render({ model, el: root }) {
     const boxes = Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, series]) => {
       const showLast = series.last !== undefined && series.last !== null && series.kind !== "table"
         && series.kind !== "image" && !(series.kind === "line" && (series.count ?? 0) <= 1);
-      const title = showLast ? `${name} = ${rounded(series.last)}` : name;
+      const title = showLast ? `${name} = ${shown(series.last)}` : name;
       const box = el("div", { class: "jest-metric" }, el("div", { class: "jest-metric-name" }, title));
       if (series.kind === "line") {
         let chart = plots.get(name);
@@ -124,7 +117,7 @@ function render({ model, el: root }) {
     ["change:message change:tensorboard_url", drawMessage],
   ];
   for (const [events, handler] of handlers) model.on(events, handler);
-  const ticker = setInterval(() => { if (!FINAL.has(model.get("status"))) drawHeader(); }, 1000);
+  const ticker = setInterval(() => { if (!isFinal(model.get("status"))) drawHeader(); }, 1000);
   return () => {
     clearInterval(ticker);
     for (const [events, handler] of handlers) model.off(events, handler);

@@ -1,3 +1,3 @@
-from ...client.compute import AmlCompute, ComputeTarget, LocalCompute, RemoteCompute
+from ...client.compute import AmlCompute, ComputeTarget, DockerCompute, LocalCompute, RemoteCompute
 
-__all__ = ["ComputeTarget", "AmlCompute", "RemoteCompute", "LocalCompute"]
+__all__ = ["ComputeTarget", "AmlCompute", "RemoteCompute", "LocalCompute", "DockerCompute"]
