@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .index import Index
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentRecord:
+class ExperimentRecord(NamedTuple):
     id: int
     name: str
     created_time: float
     archived_time: float | None = None
-    tags: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, Any] | None = None
     run_count: int | None = None  # top-level runs; filled by with_counts()
     last_run: float | None = None  # when the newest top-level run was created; filled by with_counts()
 

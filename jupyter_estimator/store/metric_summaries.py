@@ -5,14 +5,12 @@ The full series live in each run's metrics files; this table is rebuilt from the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .index import Index
 
 
-@dataclass(frozen=True, slots=True)
-class MetricSummary:
+class MetricSummary(NamedTuple):
     name: str
     value: Any  # the last value, decoded
     step: int | None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from ..core.errors import invalid
 
 
-@dataclass(frozen=True, slots=True)
-class RunFilter:
+class RunFilter(NamedTuple):
     """tags/properties: a key (the run has it) or a dict (key = value, all must hold)."""
     experiment_name: str | None = None
     parent_run_id: str | None = None
