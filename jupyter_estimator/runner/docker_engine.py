@@ -9,11 +9,14 @@ only, when a Docker run or check needs it.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from ..core.errors import EnvironmentBuildError
 
 PING_TIMEOUT = 3.0
+PROBLEM_TTL = 5.0
+_problems: dict[tuple[str, str], tuple[float, str | None]] = {}
 
 
 class EngineUnavailable(EnvironmentBuildError):
@@ -60,12 +63,22 @@ def connect(config: dict[str, Any] | None = None, timeout: float = 60.0) -> Any:
 
 
 def engine_problem(config: dict[str, Any] | None = None) -> str | None:
-    """None when an engine answers within PING_TIMEOUT, else why not (shown by the form, the CLI and the API)."""
+    """None when an engine answers within PING_TIMEOUT, else why not (shown by the form, the CLI and the API).
+
+    Remembered for PROBLEM_TTL seconds per engine address: the form validates on every keystroke, and a dead
+    remote engine would otherwise cost up to PING_TIMEOUT each time."""
+    key = (engine_address(config), repr(sorted((config or {}).items())))
+    now = time.monotonic()
+    cached = _problems.get(key)
+    if cached is not None and now - cached[0] < PROBLEM_TTL:
+        return cached[1]
     try:
         connect(config, timeout=PING_TIMEOUT).close()
-        return None
+        problem = None
     except EngineUnavailable as exc:
-        return str(exc)
+        problem = str(exc)
+    _problems[key] = (time.monotonic(), problem)
+    return problem
 
 
 def gpu_runtime(client: Any) -> bool:

@@ -297,3 +297,18 @@ def test_the_cli_submits_a_docker_run(docker_ws, project, home):
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"marker={MARKER_TEXT}" in out.stdout and "args=--lr 0.5" in out.stdout
     assert "Status: Completed" in out.stdout
+
+
+def test_the_engine_check_is_remembered_briefly(docker_client, monkeypatch):
+    """The form validates on every keystroke: a dead engine is asked once per few seconds, not each time."""
+    from jupyter_estimator.runner import docker_engine
+    calls = []
+    monkeypatch.setattr(docker_engine, "_problems", {})  # nothing remembered from earlier tests
+    real = docker_engine.connect
+    monkeypatch.setattr(docker_engine, "connect", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setenv("DOCKER_HOST", f"unix:///tmp/jupyter-estimator-gone-{time.time_ns()}.sock")
+    first = docker_engine.engine_problem()
+    assert first and "DOCKER_HOST" in first
+    assert [docker_engine.engine_problem() for _ in range(5)] == [first] * 5 and len(calls) == 1
+    monkeypatch.delenv("DOCKER_HOST")  # another address: asked afresh, and this engine answers
+    assert docker_engine.engine_problem() is None and len(calls) == 2
